@@ -1,0 +1,39 @@
+# Everything starts from here on a fresh machine with only Python 3.11+ and pip: each target creates .venv,
+# installs the pinned requirements and starts the services it needs (embedded PostgreSQL from pip).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+RESULTS := reports
+
+.PHONY: install test lint unit verify run migrate bench clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+install: $(STAMP)
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+
+unit: $(STAMP)
+	$(PY) -m pytest
+
+test: lint unit
+
+verify: $(STAMP)
+	$(PY) -m behave
+
+run: $(STAMP)
+	$(PY) -m backend.local.dev
+
+migrate: $(STAMP)
+	$(PY) -m alembic upgrade head
+
+bench: $(STAMP)
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) .data $(RESULTS) .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Tasks API: FastAPI on Railway, PostgreSQL on Neon."""

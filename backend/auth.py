@@ -1,0 +1,143 @@
+"""Who is calling: verify the Better Auth JWT and enforce that a user only reaches their own path.
+
+Spec: US2 scenario 3 (user isolation), US1 scenario 3 (secret only from the environment). Decision:
+history/adr/0007-pyjwt-hs256-and-jwks.md.
+
+Two ways to trust a token:
+- HS256 signed with BETTER_AUTH_SECRET, the secret the frontend shares (always on);
+- EdDSA / ES256 / RS256 checked against the frontend's JWKS when BETTER_AUTH_JWKS_URL is set.
+The algorithm whitelist is explicit in both: a token cannot choose ``none`` or switch HS256/RS256.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import jwt
+from fastapi import Depends, HTTPException, Path, Request, status
+from fastapi.concurrency import run_in_threadpool
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from backend.settings import Settings
+
+SHARED_SECRET_ALGORITHMS = ["HS256"]
+JWKS_ALGORITHMS = ["EdDSA", "ES256", "RS256"]
+JWKS_CACHE_SECONDS = 300
+JWKS_FETCH_TIMEOUT_SECONDS = 5
+
+bearer_scheme = HTTPBearer(auto_error=False, description="Better Auth JWT; `sub` is the user id.")
+
+
+class InvalidToken(Exception):
+    """The token is missing, malformed, unsigned, wrongly signed, expired or lacks a subject."""
+
+
+@dataclass(frozen=True)
+class TokenVerifier:
+    """Verifies tokens with the settings' secret and, if configured, the frontend's JWKS."""
+
+    secret: str
+    leeway: int
+    issuer: str | None
+    audience: str | None
+    jwks_client: jwt.PyJWKClient | None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> TokenVerifier:
+        jwks_client = None
+        if settings.better_auth_jwks_url:
+            jwks_client = jwt.PyJWKClient(
+                settings.better_auth_jwks_url,
+                cache_keys=True,
+                lifespan=JWKS_CACHE_SECONDS,
+                timeout=JWKS_FETCH_TIMEOUT_SECONDS,
+            )
+        return cls(
+            secret=settings.jwt_secret,
+            leeway=settings.jwt_leeway,
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+            jwks_client=jwks_client,
+        )
+
+    async def subject(self, token: str) -> str:
+        """The verified ``sub`` claim, or InvalidToken. JWKS look-ups run off the event loop (urllib is sync)."""
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as error:
+            raise InvalidToken("malformed token") from error
+        algorithm = header.get("alg")
+        if algorithm in SHARED_SECRET_ALGORITHMS:
+            claims = self._decode(token, self.secret, SHARED_SECRET_ALGORITHMS)
+        elif algorithm in JWKS_ALGORITHMS and self.jwks_client is not None:
+            key = await self._jwks_key(token)
+            claims = self._decode(token, key, JWKS_ALGORITHMS)
+        else:
+            raise InvalidToken("unsupported signing algorithm")
+        subject = claims.get("sub")
+        if not isinstance(subject, str) or not subject.strip():
+            raise InvalidToken("token has no subject")
+        return subject
+
+    async def _jwks_key(self, token: str) -> Any:
+        assert self.jwks_client is not None
+        try:
+            # PyJWKClient refetches the key set when the token's kid is unknown (key rotation).
+            signing_key = await run_in_threadpool(self.jwks_client.get_signing_key_from_jwt, token)
+        except jwt.PyJWKClientError as error:
+            raise InvalidToken("signing key not found") from error
+        except jwt.PyJWTError as error:
+            raise InvalidToken("malformed token") from error
+        return signing_key.key
+
+    def _decode(self, token: str, key: Any, algorithms: list[str]) -> dict[str, Any]:
+        try:
+            return jwt.decode(
+                token,
+                key,
+                algorithms=algorithms,
+                leeway=self.leeway,
+                issuer=self.issuer,
+                audience=self.audience,
+                options={"require": ["exp", "sub"], "verify_aud": self.audience is not None},
+            )
+        except jwt.ExpiredSignatureError as error:
+            raise InvalidToken("token expired") from error
+        except jwt.PyJWTError as error:
+            raise InvalidToken("invalid token") from error
+
+
+def _unauthorized(detail: str) -> HTTPException:
+    return HTTPException(
+        status_code=status.HTTP_401_UNAUTHORIZED, detail=detail, headers={"WWW-Authenticate": "Bearer"}
+    )
+
+
+async def current_user_id(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+) -> str:
+    """The authenticated user's id (the token's ``sub``); 401 otherwise."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise _unauthorized("not authenticated")
+    verifier: TokenVerifier = request.app.state.token_verifier
+    try:
+        return await verifier.subject(credentials.credentials)
+    except InvalidToken as error:
+        raise _unauthorized(str(error)) from None
+
+
+UserIdPath = Annotated[str, Path(min_length=1, max_length=128, description="Must equal the token's `sub`.")]
+
+
+async def authorized_user_id(
+    user_id: UserIdPath, token_user_id: Annotated[str, Depends(current_user_id)]
+) -> str:
+    """The path's user id, once proven to be the caller's own: 403 when it is someone else's."""
+    if user_id != token_user_id:
+        raise HTTPException(status_code=status.HTTP_403_FORBIDDEN, detail="not allowed to access this user's tasks")
+    return token_user_id
+
+
+AuthorizedUserId = Annotated[str, Depends(authorized_user_id)]

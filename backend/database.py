@@ -1,0 +1,131 @@
+"""The one async engine per app, its pool tuned for Neon, and what "the database is unavailable" means.
+
+Spec: US1 scenario 2, FR-003, edge case "Database Connection Dropout". Decisions:
+history/adr/0002-asyncpg-pool-for-neon.md, 0003-pgbouncer-transaction-mode.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import asyncpg
+from fastapi import Request
+from sqlalchemy import exc as sa_exc
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from backend.settings import Settings
+
+APPLICATION_NAME = "tasks-api"
+
+# SQLSTATE classes and codes that mean "the server cannot serve you right now", not "your query is wrong":
+# 08 connection exceptions, 57P01-03 shutdown / cannot connect now, 53300 too many connections.
+UNAVAILABLE_SQLSTATE_PREFIXES = ("08", "57P01", "57P02", "57P03", "53300")
+
+# Exception types that always mean the database is unreachable (connecting failed, socket dropped, timed out).
+UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
+    sa_exc.OperationalError,
+    sa_exc.InterfaceError,
+    sa_exc.TimeoutError,  # waited pool_timeout for a pooled connection
+    sa_exc.DisconnectionError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    OSError,  # includes ConnectionRefusedError and TimeoutError
+)
+
+
+def is_database_unavailable(error: BaseException) -> bool:
+    """True when ``error`` (or what it wraps) says the database is unreachable rather than the request is bad."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, UNAVAILABLE_ERRORS):
+            return True
+        if isinstance(current, sa_exc.DBAPIError) and current.connection_invalidated:
+            return True
+        sqlstate = getattr(current, "sqlstate", None) or getattr(current, "pgcode", None)
+        if isinstance(sqlstate, str) and sqlstate.startswith(UNAVAILABLE_SQLSTATE_PREFIXES):
+            return True
+        current = getattr(current, "orig", None) or current.__cause__
+    return False
+
+
+class DatabaseUnavailable(Exception):
+    """Raised (or translated to) when the database cannot answer; the API turns it into a 503."""
+
+
+def create_engine(settings: Settings) -> AsyncEngine:
+    """Build the pool: small, pre-pinged, recycled before Neon suspends, failing fast when Neon is gone."""
+    target = settings.database
+    connect_args = {
+        **target.connect_args,
+        "timeout": settings.database_connect_timeout,
+        "command_timeout": 30,
+        "server_settings": {"application_name": APPLICATION_NAME},
+    }
+    return create_async_engine(
+        target.url,
+        pool_size=settings.database_pool_size,
+        max_overflow=settings.database_max_overflow,
+        pool_timeout=settings.database_pool_timeout,
+        pool_recycle=settings.database_pool_recycle,
+        pool_pre_ping=True,
+        pool_use_lifo=True,  # idle extra connections age out instead of being kept warm round-robin
+        connect_args=connect_args,
+    )
+
+
+def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """Request-scoped session; the transaction is committed by the route, rolled back on any error."""
+    async with request.app.state.sessionmaker() as session:
+        yield session
+
+
+@dataclass(frozen=True)
+class DatabaseProbe:
+    reachable: bool
+    latency_ms: float | None
+
+
+async def probe_database(engine: AsyncEngine, timeout: float) -> DatabaseProbe:
+    """A real round trip (``SELECT 1``) answered within ``timeout``: the deep health check (FR-005).
+
+    The query runs in its own task and the answer does not wait for it past ``timeout``: when a query is
+    cancelled SQLAlchemy closes the connection gracefully, which can take seconds more. That cleanup finishes in
+    the background; the caller gets "unreachable" on time.
+    """
+    started = time.perf_counter()
+    query = asyncio.ensure_future(_select_one(engine))
+    done, _ = await asyncio.wait({query}, timeout=timeout)
+    if not done:
+        query.cancel()
+        query.add_done_callback(_consume_outcome)
+        return DatabaseProbe(reachable=False, latency_ms=None)
+    try:
+        answer = query.result()
+    except Exception as error:
+        if not is_database_unavailable(error):
+            raise
+        return DatabaseProbe(reachable=False, latency_ms=None)
+    if answer != 1:
+        return DatabaseProbe(reachable=False, latency_ms=None)
+    return DatabaseProbe(reachable=True, latency_ms=round((time.perf_counter() - started) * 1000, 2))
+
+
+async def _select_one(engine: AsyncEngine) -> object:
+    async with engine.connect() as connection:
+        return await connection.scalar(text("SELECT 1"))
+
+
+def _consume_outcome(task: asyncio.Future[object]) -> None:
+    """Retrieve an abandoned probe's outcome so asyncio does not log "exception never retrieved"."""
+    if not task.cancelled():
+        task.exception()

@@ -1,0 +1,178 @@
+"""Deploy production on this machine the way Railway would, so the acceptance suite can run against it.
+
+Railway: builds from requirements.txt, runs the pre-deploy command (``alembic upgrade head``), starts the
+Procfile's ``web`` process with ``PORT`` set, and routes traffic once ``/health`` answers 200. Here: the same
+Procfile line run by honcho, ``ENVIRONMENT=production``, a random ``PORT``, secrets generated for this run, and
+a real PostgreSQL (behind a real PgBouncer in transaction mode when it is installed, as Neon's pooler is).
+What cannot exist here and is therefore not rehearsed: Railway's TLS edge and a real Neon.
+Decision: history/adr/0013-behave-live-and-local-rehearsal.md.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from backend.local.pgbouncer import LocalPgBouncer
+from backend.local.postgres import LocalPostgres, free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+ALLOWED_ORIGIN = "https://tasks-frontend.vercel.app"
+STARTUP_TIMEOUT_SECONDS = 30
+
+
+def pgbouncer_available() -> bool:
+    return shutil.which("pgbouncer") is not None or Path("/usr/sbin/pgbouncer").exists()
+
+
+def run_migrations(environment: dict[str, str]) -> None:
+    """Railway's pre-deploy step, run the same way: a separate process before the web process starts."""
+    subprocess.run([sys.executable, "-m", "alembic", "upgrade", "head"], cwd=ROOT, env=environment,
+                   check=True, capture_output=True, text=True)
+
+
+@dataclass
+class Rehearsal:
+    """A production deployment on loopback. Start it, point the suite at ``base_url``, stop it."""
+
+    allowed_origin: str = ALLOWED_ORIGIN
+    use_pgbouncer: bool = field(default_factory=pgbouncer_available)
+    log_path: Path | None = None
+    extra_environment: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.work_dir = Path(tempfile.mkdtemp(prefix="rehearsal-"))
+        self.postgres = LocalPostgres(self.work_dir / "pgdata")
+        self.pgbouncer: LocalPgBouncer | None = None
+        self.port = free_port()
+        self.secret = secrets.token_urlsafe(48)  # generated per run; never written to the repository
+        self.process: subprocess.Popen[bytes] | None = None
+        self.log_path = self.log_path or self.work_dir / "app.log"
+        self.started_at: float | None = None
+        self.ready_after_seconds: float | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def database_path(self) -> str:
+        return "PgBouncer (transaction mode) in front of PostgreSQL" if self.pgbouncer else "PostgreSQL, direct"
+
+    def environment(self) -> dict[str, str]:
+        """The service variables a Railway dashboard would hold, for this run only."""
+        database_url = self.pgbouncer.url if self.pgbouncer else self.postgres.url
+        variables = {
+            "ENVIRONMENT": "production",
+            "DATABASE_URL": database_url,
+            "DATABASE_DIRECT_URL": self.postgres.url,
+            "DATABASE_PGBOUNCER": "true" if self.pgbouncer else "false",
+            "BETTER_AUTH_SECRET": self.secret,
+            "CORS_ORIGINS": self.allowed_origin,
+            "RAILWAY_GIT_COMMIT_SHA": _git_commit(),
+            **self.extra_environment,
+        }
+        inherited = {key: value for key, value in os.environ.items() if not _is_service_variable(key)}
+        # Railway's image has the installed packages' scripts on PATH; so must the rehearsal (uvicorn, alembic).
+        path = os.pathsep.join([str(Path(sys.executable).parent), inherited.get("PATH", os.defpath)])
+        return {**inherited, **variables, "PATH": path}
+
+    def start(self) -> Rehearsal:
+        try:
+            self.postgres.start()
+            if self.use_pgbouncer:
+                self.pgbouncer = LocalPgBouncer(self.postgres).start()
+            environment = self.environment()
+            run_migrations(environment)
+            self.started_at = time.monotonic()
+            self.process = start_procfile_web(self.port, environment, self.log_path)
+            self.ready_after_seconds = wait_until_healthy(self.base_url, self.process, self.log_path)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop_database(self) -> None:
+        self.postgres.stop("fast")
+
+    def start_database(self) -> None:
+        self.postgres.start()
+
+    def stop(self) -> int | None:
+        """SIGTERM, as Railway sends on redeploy; returns the web process's exit code."""
+        code = stop_process(self.process)
+        if self.pgbouncer:
+            self.pgbouncer.stop()
+        self.postgres.destroy()
+        return code
+
+    def __enter__(self) -> Rehearsal:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+
+def start_procfile_web(port: int, environment: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
+    """Run the Procfile's ``web`` line with honcho, exactly as written, on ``port``."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log = log_path.open("wb")
+    return subprocess.Popen(
+        [sys.executable, "-m", "honcho", "-f", str(ROOT / "Procfile"), "-d", str(ROOT), "start", "-p", str(port),
+         "web"],
+        cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+
+
+def wait_until_healthy(base_url: str, process: subprocess.Popen[bytes], log_path: Path,
+                       timeout: float = STARTUP_TIMEOUT_SECONDS) -> float:
+    """Seconds until ``/health`` answered 200, as Railway's healthcheck waits before routing traffic."""
+    started = time.monotonic()
+    with httpx.Client(timeout=2) as client:
+        while time.monotonic() - started < timeout:
+            if process.poll() is not None:
+                raise RuntimeError(f"the web process exited with {process.returncode}:\n{log_path.read_text()}")
+            try:
+                if client.get(f"{base_url}/health").status_code == 200:
+                    return time.monotonic() - started
+            except httpx.TransportError:
+                pass
+            time.sleep(0.05)
+    raise RuntimeError(f"/health did not answer 200 within {timeout}s:\n{log_path.read_text()}")
+
+
+def stop_process(process: subprocess.Popen[bytes] | None, timeout: float = 30) -> int | None:
+    if process is None or process.poll() is not None:
+        return None if process is None else process.returncode
+    process.send_signal(signal.SIGTERM)
+    try:
+        return process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        return process.wait()
+
+
+def _is_service_variable(name: str) -> bool:
+    """Variables of the developer's shell that must not leak into the rehearsed service."""
+    upper = name.upper()
+    return upper in {"PORT", "ENVIRONMENT", "DOCS_ENABLED", "JWT_SECRET", "CORS_ORIGIN_REGEX", "WEB_CONCURRENCY"} or (
+        upper.startswith(("DATABASE_", "BETTER_AUTH_", "JWT_", "CORS_", "RAILWAY_"))
+    )
+
+
+def _git_commit() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=ROOT, capture_output=True,
+                              text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"

@@ -1,0 +1,83 @@
+"""The application factory. Railway runs ``create_app_from_environment`` (see the Procfile); tests call
+``create_app(Settings(...))`` to build apps with other settings without touching the environment.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from backend.auth import TokenVerifier
+from backend.database import create_engine, create_sessionmaker
+from backend.errors import install_error_handlers
+from backend.middleware import BodySizeLimit, SecurityHeaders
+from backend.routers import health, tasks
+from backend.settings import Settings, load_settings
+
+logger = logging.getLogger("backend")
+
+CORS_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+CORS_HEADERS = ["Authorization", "Content-Type"]
+CORS_MAX_AGE_SECONDS = 600
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """One engine per app: created at start-up, disposed at shutdown so Neon sees connections close cleanly."""
+    settings: Settings = app.state.settings
+    engine = create_engine(settings)
+    app.state.engine = engine
+    app.state.sessionmaker = create_sessionmaker(engine)
+    logger.info(
+        "starting: environment=%s database=%s pgbouncer=%s pool=%d+%d docs=%s cors_origins=%d",
+        settings.environment.value, settings.database.safe_description, settings.database.pgbouncer,
+        settings.database_pool_size, settings.database_max_overflow, settings.docs_are_enabled,
+        len(settings.cors_origins),
+    )
+    try:
+        yield
+    finally:
+        await engine.dispose()
+        logger.info("stopped: database connections closed")
+
+
+def create_app(settings: Settings) -> FastAPI:
+    docs = settings.docs_are_enabled
+    app = FastAPI(
+        title="Tasks API",
+        version=settings.version or "dev",
+        lifespan=lifespan,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
+        debug=False,
+    )
+    app.state.settings = settings
+    app.state.token_verifier = TokenVerifier.from_settings(settings)
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(tasks.router)
+
+    # Added innermost first: CORS must see every response, including the 413 from the size limit.
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_origin_regex=settings.cors_origin_regex,
+        allow_credentials=True,
+        allow_methods=CORS_METHODS,
+        allow_headers=CORS_HEADERS,
+        max_age=CORS_MAX_AGE_SECONDS,
+    )
+    app.add_middleware(SecurityHeaders)
+    return app
+
+
+def create_app_from_environment() -> FastAPI:
+    """Entry point for uvicorn ``--factory``: settings come from the environment or the process exits(2)."""
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s - %(message)s")
+    return create_app(load_settings())

@@ -1,0 +1,35 @@
+"""Deep health check (FR-005, US2 scenario 1): 200 only after a real database round trip.
+
+Decision: history/adr/0009-deep-health-check.md. No auth, and nothing in the body that helps an attacker:
+no host names, no driver versions, no error text.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response, status
+
+from backend.database import probe_database
+from backend.schemas import HealthBody
+
+router = APIRouter(tags=["health"])
+
+
+@router.api_route(
+    "/health",
+    methods=["GET", "HEAD"],
+    response_model=HealthBody,
+    responses={503: {"model": HealthBody, "description": "The database did not answer in time"}},
+)
+async def health(request: Request, response: Response) -> HealthBody:
+    settings = request.app.state.settings
+    probe = await probe_database(request.app.state.engine, settings.health_timeout)
+    response.headers["Cache-Control"] = "no-store"
+    if not probe.reachable:
+        response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    return HealthBody(
+        status="ok" if probe.reachable else "unavailable",
+        database="ok" if probe.reachable else "unreachable",
+        environment=settings.environment.value,
+        version=settings.version,
+        database_latency_ms=probe.latency_ms,
+    )

@@ -1,0 +1,316 @@
+"""Configuration: every value comes from the environment, validated once at start-up.
+
+Spec: US1 scenario 3 ("values exclusively from environment variables with no hardcoded fallbacks"), FR-004 (CORS
+whitelist), FR-006 (docs off in production) and the edge case "Missing Production Secrets" (fail fast, one clear
+message). Decisions: history/adr/0005-secrets-from-environment-fail-fast.md, 0006-cors-whitelist.md.
+
+Each field says in ``json_schema_extra`` whether production requires it and whether it is a secret. The fail-fast
+check and the audit report both read those markers, so the rule is written once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import secrets
+from collections.abc import Mapping
+from enum import StrEnum
+from functools import cached_property
+from typing import Annotated, Any
+
+from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from backend.database_url import DatabaseTarget, parse_database_url
+
+logger = logging.getLogger("backend.settings")
+
+MIN_SECRET_LENGTH = 32
+
+# Origins a preview-URL regex must never accept, whatever the project's slug is.
+HOSTILE_ORIGIN_PROBES = (
+    "https://evil.vercel.app",
+    "https://attacker-preview.vercel.app",
+    "https://vercel.app",
+    "https://evil.com",
+    "null",
+)
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+def _meta(*, production: bool = False, secret: bool = False) -> dict[str, Any]:
+    return {"required_in_production": production, "secret": secret}
+
+
+def normalize_origin(origin: str) -> str:
+    """Browsers send ``Origin`` without a trailing slash; people paste URLs with one."""
+    return origin.strip().rstrip("/")
+
+
+class Settings(BaseSettings):
+    """The service's whole configuration. Construct with keyword arguments in tests; from the environment in prod."""
+
+    model_config = SettingsConfigDict(extra="ignore", case_sensitive=False, populate_by_name=True)
+
+    environment: Environment = Field(
+        default=Environment.DEVELOPMENT,
+        description="development | test | production. Unset on Railway (RAILWAY_ENVIRONMENT_NAME present): production.",
+    )
+    railway_environment_name: str | None = Field(
+        default=None, description="Set by Railway; its presence makes production the default environment."
+    )
+    version: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("RAILWAY_GIT_COMMIT_SHA", "APP_VERSION"),
+        description="Deployed version shown by /health; Railway sets RAILWAY_GIT_COMMIT_SHA.",
+    )
+
+    database_url: str | None = Field(
+        default=None,
+        description="Neon connection string (postgresql://, postgres:// or postgresql+asyncpg://); the -pooler host.",
+        json_schema_extra=_meta(production=True, secret=True),
+    )
+    database_direct_url: str | None = Field(
+        default=None,
+        description="Neon direct (non-pooler) connection string for migrations; falls back to DATABASE_URL.",
+        json_schema_extra=_meta(secret=True),
+    )
+    database_pgbouncer: bool | None = Field(
+        default=None,
+        description="Force PgBouncer transaction-mode compatibility on/off; unset: on when the host has -pooler.",
+    )
+    database_pool_size: int = Field(default=5, ge=1, le=50, description="Connections kept open per process.")
+    database_max_overflow: int = Field(default=5, ge=0, le=50, description="Extra connections allowed under bursts.")
+    database_pool_timeout: float = Field(
+        default=5.0, gt=0, le=60, description="Seconds a request waits for a pooled connection before a 503."
+    )
+    database_pool_recycle: int = Field(
+        default=240, ge=30, description="Seconds before a connection is replaced; below Neon's 5-minute suspend."
+    )
+    database_connect_timeout: float = Field(
+        default=10.0, gt=0, le=60, description="Seconds to open a connection; covers a Neon cold start."
+    )
+    health_timeout: float = Field(
+        default=2.0, gt=0, le=30, description="Seconds /health waits for the database round trip."
+    )
+
+    better_auth_secret: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("BETTER_AUTH_SECRET", "JWT_SECRET", "better_auth_secret"),
+        description="HS256 secret shared with the Better Auth frontend (alias JWT_SECRET); 32+ characters.",
+        json_schema_extra=_meta(production=True, secret=True),
+    )
+    better_auth_jwks_url: str | None = Field(
+        default=None,
+        description="Frontend's JWKS (e.g. https://<app>.vercel.app/api/auth/jwks) to verify EdDSA/ES256/RS256 tokens.",
+    )
+    jwt_issuer: str | None = Field(default=None, description="Required `iss` claim, checked when set.")
+    jwt_audience: str | None = Field(default=None, description="Required `aud` claim, checked when set.")
+    jwt_leeway: int = Field(default=30, ge=0, le=300, description="Seconds of clock skew tolerated on exp/nbf/iat.")
+
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated exact origins allowed by CORS, e.g. https://<app>.vercel.app. https only in prod.",
+        json_schema_extra=_meta(production=True),
+    )
+    cors_origin_regex: str | None = Field(
+        default=None,
+        description="Optional regex for Vercel preview URLs, anchored to the project's slug (https://<slug>-….vercel.app).",
+    )
+    docs_enabled: bool | None = Field(
+        default=None, description="Serve /docs, /redoc, /openapi.json. Default: on outside production, off in it."
+    )
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024, description="Largest request body accepted (413 above).")
+
+    # ----------------------------------------------------------------------------------------------- validators
+
+    @model_validator(mode="before")
+    @classmethod
+    def _railway_means_production(cls, data: Any) -> Any:
+        """Secure by default: on Railway, an unset ENVIRONMENT is production, never development."""
+        if isinstance(data, dict):
+            keys = {str(key).lower() for key in data}
+            if "environment" not in keys and "railway_environment_name" in keys:
+                return {**data, "environment": Environment.PRODUCTION}
+        return data
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.split(",")
+        if isinstance(value, list | tuple):
+            return [normalize_origin(str(item)) for item in value if str(item).strip()]
+        return value
+
+    @field_validator("database_url", "database_direct_url", "better_auth_secret", "better_auth_jwks_url",
+                     "cors_origin_regex", "jwt_issuer", "jwt_audience", "version", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: Any) -> Any:
+        """An empty variable on a dashboard means "not set", not "set to nothing"."""
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @model_validator(mode="after")
+    def _check_rules(self) -> Settings:
+        problems = self.problems()
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def problems(self) -> list[str]:
+        """Every rule broken by this configuration, each naming its variable. Empty when valid."""
+        found = production_requirements_missing(self.model_dump(), self.is_production)
+        if self.database_url:
+            found += _url_problem("DATABASE_URL", self.database_url)
+        if self.database_direct_url:
+            found += _url_problem("DATABASE_DIRECT_URL", self.database_direct_url)
+        if self.better_auth_secret and len(self.better_auth_secret) < MIN_SECRET_LENGTH:
+            found.append(f"BETTER_AUTH_SECRET: must be at least {MIN_SECRET_LENGTH} characters")
+        for origin in self.cors_origins:
+            found += _origin_problems(origin, self.is_production)
+        if self.cors_origin_regex:
+            found += _origin_regex_problems(self.cors_origin_regex)
+        if self.better_auth_jwks_url and self.is_production and not self.better_auth_jwks_url.startswith("https://"):
+            found.append("BETTER_AUTH_JWKS_URL: must be an https:// URL in production")
+        return found
+
+    # ----------------------------------------------------------------------------------------------- derived
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment is Environment.PRODUCTION
+
+    @property
+    def docs_are_enabled(self) -> bool:
+        """Docs are off in production unless DOCS_ENABLED says otherwise, explicitly (FR-006)."""
+        return self.docs_enabled if self.docs_enabled is not None else not self.is_production
+
+    @cached_property
+    def database(self) -> DatabaseTarget:
+        if not self.database_url:
+            raise RuntimeError("DATABASE_URL is not set")
+        return parse_database_url(self.database_url, pgbouncer=self.database_pgbouncer)
+
+    @cached_property
+    def migration_database(self) -> DatabaseTarget:
+        """Migrations go to the direct endpoint: DDL and advisory locks do not belong behind PgBouncer."""
+        url = self.database_direct_url or self.database_url
+        if not url:
+            raise RuntimeError("DATABASE_URL is not set")
+        return parse_database_url(url, pgbouncer=self.database_pgbouncer if url == self.database_url else None)
+
+    @cached_property
+    def jwt_secret(self) -> str:
+        """The HS256 secret. Outside production an unset secret becomes a random one, never a fixed fallback."""
+        if self.better_auth_secret:
+            return self.better_auth_secret
+        logger.warning("BETTER_AUTH_SECRET is not set: using a random secret for this process only (%s)",
+                       self.environment.value)
+        return secrets.token_urlsafe(48)
+
+
+def production_requirements_missing(values: Mapping[str, Any], is_production: bool) -> list[str]:
+    """Names of variables marked ``required_in_production`` that have no value."""
+    if not is_production:
+        return []
+    missing = []
+    for name, field in Settings.model_fields.items():
+        extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+        if extra.get("required_in_production") and not values.get(name):
+            missing.append(f"{env_name(name)}: required in production")
+    return missing
+
+
+def env_name(field_name: str) -> str:
+    """The environment variable a field reads first (its first alias, else its upper-cased name)."""
+    field = Settings.model_fields[field_name]
+    alias = field.validation_alias
+    if isinstance(alias, AliasChoices):
+        return str(alias.choices[0]).upper()
+    return field_name.upper()
+
+
+def _url_problem(variable: str, url: str) -> list[str]:
+    try:
+        parse_database_url(url, pgbouncer=None)
+    except ValueError as error:
+        return [f"{variable}: {error}"]
+    return []
+
+
+def _origin_problems(origin: str, production: bool) -> list[str]:
+    if origin == "*":
+        return ["CORS_ORIGINS: '*' is not allowed; list the exact frontend origins"]
+    if not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:\d+)?", origin):
+        return [f"CORS_ORIGINS: {origin!r} is not an origin (scheme://host[:port], no path)"]
+    if production and not origin.startswith("https://"):
+        return [f"CORS_ORIGINS: {origin!r} must use https:// in production"]
+    return []
+
+
+def _origin_regex_problems(pattern: str) -> list[str]:
+    try:
+        compiled = re.compile(pattern)
+    except re.error as error:
+        return [f"CORS_ORIGIN_REGEX: not a valid regular expression ({error})"]
+    if not re.match(r"\^?https://[a-z0-9]", pattern):
+        return ["CORS_ORIGIN_REGEX: must start with https:// followed by the project's own slug"]
+    accepted = [probe for probe in HOSTILE_ORIGIN_PROBES if compiled.fullmatch(probe)]
+    if accepted:
+        return [f"CORS_ORIGIN_REGEX: too broad, it would allow {accepted[0]!r}; anchor it to the project's slug"]
+    return []
+
+
+def load_settings() -> Settings:
+    """Read the environment; on any problem log one message naming every variable at fault and exit(2).
+
+    Raising SystemExit before uvicorn binds the port means Railway sees a failed deploy with a readable log line,
+    not a traceback wall and not a half-configured service.
+    """
+    try:
+        return Settings()
+    except ValidationError as error:
+        problems = describe_validation_error(error, os.environ)
+        logger.critical("Configuration error, refusing to start (%d problem%s):\n  - %s",
+                        len(problems), "" if len(problems) == 1 else "s", "\n  - ".join(problems))
+        raise SystemExit(2) from None
+
+
+def describe_validation_error(error: ValidationError, environ: Mapping[str, str]) -> list[str]:
+    """Turn pydantic's error into one line per problem, naming variables, never echoing values."""
+    problems: list[str] = []
+    for item in error.errors(include_input=False, include_url=False):
+        if item["loc"]:
+            field_name = str(item["loc"][0])
+            variable = env_name(field_name) if field_name in Settings.model_fields else field_name.upper()
+            problems.append(f"{variable}: {item['msg']}")
+        else:
+            message = str(item["msg"]).removeprefix("Value error, ")
+            problems.extend(part for part in message.split("; ") if part)
+    # A malformed field stops the model-level rules from running: still report missing production variables.
+    lowered = {key.lower(): value for key, value in environ.items()}
+    production = lowered.get("environment", "").lower() == "production" or (
+        "environment" not in lowered and "railway_environment_name" in lowered
+    )
+    present = {name: _raw_value(name, lowered) for name in Settings.model_fields}
+    for line in production_requirements_missing(present, production):
+        if line not in problems:
+            problems.append(line)
+    return problems
+
+
+def _raw_value(field_name: str, lowered_environ: Mapping[str, str]) -> str | None:
+    alias = Settings.model_fields[field_name].validation_alias
+    names = [str(choice).lower() for choice in alias.choices] if isinstance(alias, AliasChoices) else [field_name]
+    for name in names:
+        if lowered_environ.get(name, "").strip():
+            return lowered_environ[name]
+    return None
