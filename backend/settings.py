@@ -11,7 +11,6 @@ check and the audit report both read those markers, so the rule is written once.
 from __future__ import annotations
 
 import logging
-import os
 import re
 import secrets
 from collections.abc import Mapping
@@ -162,7 +161,7 @@ class Settings(BaseSettings):
     def _check_rules(self) -> Settings:
         problems = self.problems()
         if problems:
-            raise ValueError("; ".join(problems))
+            raise ValueError("\n".join(problems))
         return self
 
     def problems(self) -> list[str]:
@@ -278,14 +277,30 @@ def load_settings() -> Settings:
     try:
         return Settings()
     except ValidationError as error:
-        problems = describe_validation_error(error, os.environ)
+        problems = configuration_problems(error)
         logger.critical("Configuration error, refusing to start (%d problem%s):\n  - %s",
                         len(problems), "" if len(problems) == 1 else "s", "\n  - ".join(problems))
         raise SystemExit(2) from None
 
 
-def describe_validation_error(error: ValidationError, environ: Mapping[str, str]) -> list[str]:
-    """Turn pydantic's error into one line per problem, naming variables, never echoing values."""
+def configuration_problems(error: ValidationError) -> list[str]:
+    """All problems, not just the first layer: a malformed variable stops pydantic before the cross-field rules
+    run, so validate once more with the malformed fields at their defaults and add what that finds."""
+    problems = _describe(error)
+    malformed = {str(item["loc"][0]) for item in error.errors() if item["loc"]}
+    if malformed & set(Settings.model_fields):
+        defaults = {name: Settings.model_fields[name].get_default(call_default_factory=True)
+                    for name in malformed if name in Settings.model_fields}
+        try:
+            Settings(**defaults)
+        except ValidationError as second:
+            reported = {line.split(":", 1)[0] for line in problems}
+            problems += [line for line in _describe(second) if line.split(":", 1)[0] not in reported]
+    return problems
+
+
+def _describe(error: ValidationError) -> list[str]:
+    """One line per problem, naming the variable, never echoing its value."""
     problems: list[str] = []
     for item in error.errors(include_input=False, include_url=False):
         if item["loc"]:
@@ -294,23 +309,5 @@ def describe_validation_error(error: ValidationError, environ: Mapping[str, str]
             problems.append(f"{variable}: {item['msg']}")
         else:
             message = str(item["msg"]).removeprefix("Value error, ")
-            problems.extend(part for part in message.split("; ") if part)
-    # A malformed field stops the model-level rules from running: still report missing production variables.
-    lowered = {key.lower(): value for key, value in environ.items()}
-    production = lowered.get("environment", "").lower() == "production" or (
-        "environment" not in lowered and "railway_environment_name" in lowered
-    )
-    present = {name: _raw_value(name, lowered) for name in Settings.model_fields}
-    for line in production_requirements_missing(present, production):
-        if line not in problems:
-            problems.append(line)
+            problems.extend(part for part in message.split("\n") if part)
     return problems
-
-
-def _raw_value(field_name: str, lowered_environ: Mapping[str, str]) -> str | None:
-    alias = Settings.model_fields[field_name].validation_alias
-    names = [str(choice).lower() for choice in alias.choices] if isinstance(alias, AliasChoices) else [field_name]
-    for name in names:
-        if lowered_environ.get(name, "").strip():
-            return lowered_environ[name]
-    return None
