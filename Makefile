@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 RESULTS := reports
 
-.PHONY: install test lint unit verify run migrate bench clean
+.PHONY: install test lint unit acceptance report verify run migrate bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,10 +21,20 @@ lint: $(STAMP)
 unit: $(STAMP)
 	$(PY) -m pytest
 
-test: lint unit
-
-verify: $(STAMP)
+# The acceptance suite: BASE_URL set → verify that live URL; unset → rehearse production locally first.
+acceptance: $(STAMP)
 	$(PY) -m behave
+
+# The audit report, generated from the suite's results in $(RESULTS)/.
+report: $(STAMP)
+	$(PY) -m audit
+
+# The main job: acceptance suite, then the report (written even when the suite failed); fails if either failed.
+verify: $(STAMP)
+	@status=0; $(MAKE) --no-print-directory acceptance || status=$$?; \
+	$(MAKE) --no-print-directory report || status=$$?; exit $$status
+
+test: lint unit acceptance
 
 run: $(STAMP)
 	$(PY) -m backend.local.dev
