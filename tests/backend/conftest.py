@@ -1,0 +1,263 @@
+"""Shared plumbing for the backend suite: one real PostgreSQL per session, apps built in-process with
+``create_app(Settings(...))`` and driven through httpx's ASGI transport with their lifespan running, tokens and a
+small API client so that tests read as the contract (issue 2) and never repeat HTTP details.
+
+Nothing here is mocked: the database is a real PostgreSQL (backend/local/postgres.py), migrated by Alembic as
+Railway's pre-deploy step does. Secrets are generated at run time, never stored.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import jwt
+import pytest
+
+from backend.local.postgres import LocalPostgres, free_port
+from backend.local.rehearsal import ROOT, _is_service_variable, run_migrations
+from backend.main import create_app
+from backend.settings import Settings
+
+TOKEN_LIFETIME_SECONDS = 300
+
+
+def clean_environment(**variables: str) -> dict[str, str]:
+    """This process's environment minus the developer's service variables, plus ``variables``, for subprocesses.
+
+    A DATABASE_URL or JWT_ISSUER exported in the shell must not change what a test proves.
+    """
+    inherited = {key: value for key, value in os.environ.items() if not _is_service_variable(key)}
+    path = os.pathsep.join([str(Path(sys.executable).parent), inherited.get("PATH", os.defpath)])
+    return {**inherited, "PATH": path, **variables}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_service_variables_leak_in() -> Iterator[None]:
+    """``Settings(...)`` also reads the environment: keep the developer's DATABASE_URL, JWT_* … out of this run."""
+    leaked = [key for key in os.environ if _is_service_variable(key)]
+    with pytest.MonkeyPatch.context() as patch:
+        for key in leaked:
+            patch.delenv(key)
+        yield
+
+
+@pytest.fixture(scope="session")
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPostgres]:
+    """The session's PostgreSQL, migrated to head with Alembic in a separate process (Railway's pre-deploy)."""
+    server = LocalPostgres(tmp_path_factory.mktemp("postgres") / "data", max_connections=200)
+    server.start()
+    try:
+        run_migrations(clean_environment(DATABASE_URL=server.url))
+        yield server
+    finally:
+        server.destroy()
+
+
+@pytest.fixture
+def secret() -> str:
+    return secrets.token_urlsafe(48)
+
+
+@pytest.fixture
+def settings(postgres: LocalPostgres, secret: str) -> Settings:
+    return make_settings(postgres.url, secret)
+
+
+def make_settings(database_url: str, secret: str, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {"environment": "test", "database_url": database_url, "better_auth_secret": secret}
+    return Settings(**{**values, **overrides})
+
+
+@asynccontextmanager
+async def serve(settings: Settings, *, raise_app_exceptions: bool = True) -> AsyncIterator[httpx.AsyncClient]:
+    """An app from ``settings`` with its lifespan running (engine created, then disposed), and a client for it."""
+    app = create_app(settings)
+    transport = httpx.ASGITransport(app, raise_app_exceptions=raise_app_exceptions)
+    async with app.router.lifespan_context(app), httpx.AsyncClient(
+        transport=transport, base_url="http://testserver", timeout=30
+    ) as client:
+        client.app = app  # type: ignore[attr-defined]  # tests reach app.state.engine through the client
+        yield client
+
+
+@pytest.fixture
+async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    async with serve(settings) as http:
+        yield http
+
+
+def make_token(secret: Any, sub: str | None, *, algorithm: str = "HS256",
+               expires_in: int | None = TOKEN_LIFETIME_SECONDS, headers: dict[str, Any] | None = None,
+               **claims: Any) -> str:
+    """A JWT like Better Auth issues: ``sub`` is the user id, ``exp`` set unless ``expires_in`` is None."""
+    now = int(time.time())
+    payload: dict[str, Any] = {"iat": now, **claims}
+    if sub is not None:
+        payload["sub"] = sub
+    if expires_in is not None:
+        payload["exp"] = now + expires_in
+    return jwt.encode(payload, secret, algorithm=algorithm, headers=headers)
+
+
+def new_user_id() -> str:
+    """Random ids isolate tests sharing one database: no truncation needed."""
+    return f"user-{uuid.uuid4().hex[:12]}"
+
+
+@dataclass
+class Api:
+    """One signed-in user talking to the task routes: every test's HTTP plumbing lives here."""
+
+    http: httpx.AsyncClient
+    user_id: str
+    token: str
+
+    def headers(self, token: str | None = None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {token or self.token}"}
+
+    def path(self, task_id: int | str | None = None, user_id: str | None = None) -> str:
+        base = f"/api/{user_id or self.user_id}/tasks"
+        return base if task_id is None else f"{base}/{task_id}"
+
+    async def request(self, method: str, task_id: int | str | None = None, *, user_id: str | None = None,
+                      suffix: str = "", **kwargs: Any) -> httpx.Response:
+        headers = {**self.headers(), **kwargs.pop("headers", {})}
+        return await self.http.request(method, self.path(task_id, user_id) + suffix, headers=headers, **kwargs)
+
+    async def list(self, **params: Any) -> httpx.Response:
+        return await self.request("GET", params=params)
+
+    async def create(self, title: str = "Buy milk", description: str | None = None, **body: Any) -> httpx.Response:
+        return await self.request("POST", json={"title": title, "description": description, **body})
+
+    async def get(self, task_id: int | str) -> httpx.Response:
+        return await self.request("GET", task_id)
+
+    async def put(self, task_id: int | str, **body: Any) -> httpx.Response:
+        return await self.request("PUT", task_id, json=body)
+
+    async def delete(self, task_id: int | str) -> httpx.Response:
+        return await self.request("DELETE", task_id)
+
+    async def toggle(self, task_id: int | str) -> httpx.Response:
+        return await self.request("PATCH", task_id, suffix="/complete")
+
+    async def created(self, title: str = "Buy milk", description: str | None = None) -> dict[str, Any]:
+        """Create a task and return it, asserting the 201 on the way."""
+        response = await self.create(title, description)
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    async def tasks(self) -> list[dict[str, Any]]:
+        """Everything this user owns, read back as the owner: what "nothing else changed" is compared against."""
+        response = await self.list(limit=100)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+
+def api_for(http: httpx.AsyncClient, secret: str, user_id: str | None = None) -> Api:
+    user_id = user_id or new_user_id()
+    return Api(http, user_id, make_token(secret, user_id))
+
+
+@pytest.fixture
+def alice(client: httpx.AsyncClient, secret: str) -> Api:
+    return api_for(client, secret)
+
+
+@pytest.fixture
+def bob(client: httpx.AsyncClient, secret: str) -> Api:
+    return api_for(client, secret)
+
+
+# ------------------------------------------------------------------------------------------ the real process
+
+
+def procfile_web_command() -> str:
+    """The Procfile's ``web`` line exactly as Railway reads it."""
+    for line in (ROOT / "Procfile").read_text().splitlines():
+        if line.startswith("web:"):
+            return line.split(":", 1)[1].strip()
+    raise AssertionError("Procfile has no web: line")
+
+
+@dataclass
+class WebProcess:
+    """The Procfile's web command run with ``sh -c`` as Railway's start command is, and its combined output."""
+
+    process: subprocess.Popen[bytes]
+    port: int
+    log_path: Path
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def wait_until_healthy(self, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        with httpx.Client(timeout=2) as http:
+            while time.monotonic() < deadline:
+                assert self.process.poll() is None, f"web process exited {self.process.returncode}:\n{self.log}"
+                try:
+                    if http.get(f"{self.base_url}/health").status_code == 200:
+                        return
+                except httpx.TransportError:
+                    pass
+                time.sleep(0.05)
+        raise AssertionError(f"/health never answered 200:\n{self.log}")
+
+    def stop(self) -> int:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        return self.process.returncode
+
+
+@contextmanager
+def web_process(tmp_path: Path, environment: dict[str, str], port: int | None = None) -> Iterator[WebProcess]:
+    port = port or free_port()
+    log_path = tmp_path / f"web-{port}.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            ["sh", "-c", procfile_web_command()], cwd=ROOT, env=clean_environment(PORT=str(port), **environment),
+            stdout=log, stderr=subprocess.STDOUT,
+        )
+    web = WebProcess(process, port, log_path)
+    try:
+        yield web
+    finally:
+        web.stop()
+
+
+def port_accepts(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            return True
+    except OSError:
+        return False
+
