@@ -25,6 +25,9 @@ SHARED_SECRET_ALGORITHMS = ["HS256"]
 JWKS_ALGORITHMS = ["EdDSA", "ES256", "RS256"]
 JWKS_CACHE_SECONDS = 300
 JWKS_FETCH_TIMEOUT_SECONDS = 5
+# An unknown ``kid`` refetches the key set at most this often: a rotated key works within seconds, and tokens
+# with made-up kids cannot make this process hammer the frontend's JWKS (PyJWT's default waits 30 s).
+JWKS_REFETCH_COOLDOWN_SECONDS = 2
 
 bearer_scheme = HTTPBearer(auto_error=False, description="Better Auth JWT; `sub` is the user id.")
 
@@ -47,11 +50,15 @@ class TokenVerifier:
     def from_settings(cls, settings: Settings) -> TokenVerifier:
         jwks_client = None
         if settings.better_auth_jwks_url:
+            # The key *set* is cached (``lifespan``) and replaced on every fetch, so a key the frontend withdraws
+            # stops being trusted at the next fetch. PyJWT's per-kid LRU (``cache_keys``) has no expiry: it would
+            # keep trusting a withdrawn key until the process restarts, so it stays off.
             jwks_client = jwt.PyJWKClient(
                 settings.better_auth_jwks_url,
-                cache_keys=True,
+                cache_keys=False,
                 lifespan=JWKS_CACHE_SECONDS,
                 timeout=JWKS_FETCH_TIMEOUT_SECONDS,
+                cooldown_duration=JWKS_REFETCH_COOLDOWN_SECONDS,
             )
         return cls(
             secret=settings.jwt_secret,
@@ -89,7 +96,9 @@ class TokenVerifier:
             raise InvalidToken("signing key not found") from error
         except jwt.PyJWTError as error:
             raise InvalidToken("malformed token") from error
-        return signing_key.key
+        # The PyJWK itself, not its bare key: PyJWT then insists that the token's ``alg`` is the key's algorithm.
+        # With the bare key, an ES256 header naming an Ed25519 kid reached the crypto layer as a TypeError (a 500).
+        return signing_key
 
     def _decode(self, token: str, key: Any, algorithms: list[str]) -> dict[str, Any]:
         try:
