@@ -35,6 +35,8 @@ HOSTILE_ORIGIN_PROBES = (
     "https://evil.com",
     "null",
 )
+# Appended to the regex's own slug: hosts that merely start with the project's name are still someone else's.
+SLUG_HOSTILE_SUFFIXES = (".evil.com", "-preview.evil.com", ".vercel.app.evil.com", "-preview.vercel.app.evil.com")
 
 
 class Environment(StrEnum):
@@ -55,7 +57,9 @@ def normalize_origin(origin: str) -> str:
 class Settings(BaseSettings):
     """The service's whole configuration. Construct with keyword arguments in tests; from the environment in prod."""
 
-    model_config = SettingsConfigDict(extra="ignore", case_sensitive=False, populate_by_name=True)
+    # hide_input_in_errors: a ValidationError's text would otherwise quote the inputs (the secret, the DSN).
+    model_config = SettingsConfigDict(extra="ignore", case_sensitive=False, populate_by_name=True,
+                                      hide_input_in_errors=True)
 
     environment: Environment = Field(
         default=Environment.DEVELOPMENT,
@@ -72,11 +76,13 @@ class Settings(BaseSettings):
 
     database_url: str | None = Field(
         default=None,
+        repr=False,  # never in a repr, a log line or a traceback's locals
         description="Neon connection string (postgresql://, postgres:// or postgresql+asyncpg://); the -pooler host.",
         json_schema_extra=_meta(production=True, secret=True),
     )
     database_direct_url: str | None = Field(
         default=None,
+        repr=False,  # never in a repr, a log line or a traceback's locals
         description="Neon direct (non-pooler) connection string for migrations; falls back to DATABASE_URL.",
         json_schema_extra=_meta(secret=True),
     )
@@ -101,6 +107,7 @@ class Settings(BaseSettings):
 
     better_auth_secret: str | None = Field(
         default=None,
+        repr=False,  # never in a repr, a log line or a traceback's locals
         validation_alias=AliasChoices("BETTER_AUTH_SECRET", "JWT_SECRET", "better_auth_secret"),
         description="HS256 secret shared with the Better Auth frontend (alias JWT_SECRET); 32+ characters.",
         json_schema_extra=_meta(production=True, secret=True),
@@ -262,7 +269,11 @@ def _origin_regex_problems(pattern: str) -> list[str]:
         return [f"CORS_ORIGIN_REGEX: not a valid regular expression ({error})"]
     if not re.match(r"\^?https://[a-z0-9]", pattern):
         return ["CORS_ORIGIN_REGEX: must start with https:// followed by the project's own slug"]
-    accepted = [probe for probe in HOSTILE_ORIGIN_PROBES if compiled.fullmatch(probe)]
+    slug = re.match(r"\^?https://([a-z0-9-]+)", pattern)
+    # Also probe foreign hosts that start with the slug: ``https://tasks-frontend.*`` passes the generic probes
+    # but allows https://tasks-frontend.evil.com.
+    own = [f"https://{slug.group(1).rstrip('-')}{tail}" for tail in SLUG_HOSTILE_SUFFIXES] if slug else []
+    accepted = [probe for probe in (*HOSTILE_ORIGIN_PROBES, *own) if compiled.fullmatch(probe)]
     if accepted:
         return [f"CORS_ORIGIN_REGEX: too broad, it would allow {accepted[0]!r}; anchor it to the project's slug"]
     return []
