@@ -7,6 +7,7 @@ history/adr/0002-asyncpg-pool-for-neon.md, 0003-pgbouncer-transaction-mode.md.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -21,9 +22,12 @@ from backend.settings import Settings
 
 APPLICATION_NAME = "tasks-api"
 
+logger = logging.getLogger("backend.database")
+
 # SQLSTATE classes and codes that mean "the server cannot serve you right now", not "your query is wrong":
-# 08 connection exceptions, 57P01-03 shutdown / cannot connect now, 53300 too many connections.
-UNAVAILABLE_SQLSTATE_PREFIXES = ("08", "57P01", "57P02", "57P03", "53300")
+# 08 connection exceptions, 57P01-03 shutdown / cannot connect now, 53300 too many connections,
+# 28 the login was refused (role disabled, password rotated on Neon), 3D000 the database does not exist.
+UNAVAILABLE_SQLSTATE_PREFIXES = ("08", "57P01", "57P02", "57P03", "53300", "28", "3D000")
 
 # Exception types that always mean the database is unreachable (connecting failed, socket dropped, timed out).
 UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
@@ -112,8 +116,9 @@ async def probe_database(engine: AsyncEngine, timeout: float) -> DatabaseProbe:
     try:
         answer = query.result()
     except Exception as error:
-        if not is_database_unavailable(error):
-            raise
+        # Whatever stopped the round trip (refused login, missing privilege, dropped socket), the answer is
+        # "unreachable", never a 500: the contract is 200 only after SELECT 1 came back. The class is logged.
+        logger.warning("health: database round trip failed: %s", type(error).__name__)
         return DatabaseProbe(reachable=False, latency_ms=None)
     if answer != 1:
         return DatabaseProbe(reachable=False, latency_ms=None)
