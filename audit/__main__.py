@@ -1,0 +1,98 @@
+"""``python -m audit``: write audit/REPORT.md and audit/report.html, print where and the verdict.
+
+Exits 1 (after writing both files, so the reader sees why) when the suite failed or a traceability check failed;
+an unexpected error (a traceback) also exits non-zero, without a report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from audit.adrs import load_adrs
+from audit.inventory import endpoints, environment_variables, secret_variable_names
+from audit.links import dead_links, markdown_links
+from audit.redact import Redactor
+from audit.render import to_html, to_markdown
+from audit.report import Analysis, Inputs, build
+from audit.results import load_results
+from audit.spec import parse_spec
+
+
+def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m audit", description=__doc__)
+    parser.add_argument("--root", type=Path, default=Path.cwd(), help="repository root (default: current folder)")
+    parser.add_argument("--reports", type=Path, help="suite results folder (default: ROOT/reports)")
+    parser.add_argument("--spec", type=Path, help="default: ROOT/specs/004-backend-deployment/spec.md")
+    parser.add_argument("--adr-dir", type=Path, help="default: ROOT/history/adr")
+    parser.add_argument("--features", type=Path, help="feature files, to find scenarios absent from the results "
+                                                      "(default: ROOT/features)")
+    parser.add_argument("--out", type=Path, help="output folder (default: ROOT/audit)")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    arguments = parse_arguments(argv)
+    root: Path = arguments.root.resolve()
+    adr_dir = (arguments.adr_dir or root / "history" / "adr").resolve()
+    out_dir = (arguments.out or root / "audit").resolve()
+    redact = Redactor(secret_variable_names())
+
+    results = load_results(arguments.reports or root / "reports", arguments.features or root / "features",
+                           root, redact)
+    adrs, adr_problems = load_adrs(adr_dir)
+    inputs = Inputs(
+        scenarios=results.scenarios,
+        run={key: redact(str(value)) if isinstance(value, str) else value for key, value in results.run.items()},
+        spec=parse_spec(arguments.spec or root / "specs" / "004-backend-deployment" / "spec.md"),
+        adrs=adrs,
+        endpoints=endpoints(),
+        variables=environment_variables(root / "Procfile"),
+        adr_dir=adr_dir, out_dir=out_dir, root=root,
+        problems=results.problems + adr_problems + _adr_link_problems(adr_dir, [adr.path.name for adr in adrs]),
+        warnings=results.warnings,
+    )
+    analysis = Analysis(inputs)
+    document = build(inputs, analysis)
+    out_dir.mkdir(parents=True, exist_ok=True)  # links are checked from where the report will live
+    report_dead = dead_links(document.links(), out_dir)
+    if report_dead:
+        analysis.problems += [f"dead link in the report: {href}" for href in report_dead]
+        document = build(inputs, analysis)
+
+    markdown_path, html_path = out_dir / "REPORT.md", out_dir / "report.html"
+    markdown_path.write_text(to_markdown(document), encoding="utf-8")
+    html_path.write_text(to_html(document), encoding="utf-8")
+    print(f"audit report: {_show(markdown_path, root)} (and {_show(html_path, root)})")
+    print(document.verdict)
+    return 0 if document.passed else 1
+
+
+def _adr_link_problems(adr_dir: Path, adr_files: list[str]) -> list[str]:
+    """Dead relative links in the ADRs and their index, and ADRs the index does not list."""
+    problems: list[str] = []
+    index = adr_dir / "README.md"
+    for path in sorted(adr_dir.glob("*.md")):
+        for href in dead_links(markdown_links(path), adr_dir):
+            problems.append(f"dead link in {path.name}: {href} does not exist")
+    if not index.exists():
+        problems.append(f"{index.name} (the ADR index) does not exist in {adr_dir.name}/")
+    else:
+        listed = set(markdown_links(index))
+        problems += [f"the ADR index does not list {name}" for name in adr_files if name not in listed]
+    return problems
+
+
+def _show(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,30 @@
+"""Relative links must open: in the report (from ``audit/``), in every ADR and in the ADR index."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+MARKDOWN_LINK = re.compile(r"(?<!!)\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+
+
+def is_relative(href: str) -> bool:
+    parts = urlsplit(href)
+    return not parts.scheme and not parts.netloc and bool(parts.path)
+
+
+def dead_links(hrefs: list[str], base: Path) -> list[str]:
+    """The relative hrefs (fragment and query ignored) that name no existing file or folder under ``base``."""
+    dead = []
+    for href in hrefs:
+        if is_relative(href) and not (base / unquote(urlsplit(href).path)).exists():
+            dead.append(href)
+    return list(dict.fromkeys(dead))
+
+
+def markdown_links(path: Path) -> list[str]:
+    """Inline link targets in a Markdown file, code spans and fenced blocks excluded."""
+    text = re.sub(r"```.*?```", "", path.read_text(encoding="utf-8"), flags=re.DOTALL)
+    text = re.sub(r"`[^`\n]*`", "", text)
+    return MARKDOWN_LINK.findall(text)

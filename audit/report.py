@@ -1,0 +1,328 @@
+"""From results, spec, ADRs and inventory to the report: the traceability, the problems and the verdict.
+
+The rules that make the report unable to lie live here:
+- an item's result aggregates its scenarios (failed > errored > passed > not run); no scenario is shown as such;
+- the generator fails when the suite failed, when a spec item has no scenario, when a tag names a spec item or
+  an ADR that does not exist, when an accepted ADR is confirmed by no scenario, or when a link is dead.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from audit.adrs import Adr, adr_number
+from audit.document import Badge, Break, Bullets, CodeBlock, Document, Inline, Link, Paragraph, Section, Table, Text
+from audit.inventory import Endpoint, EnvVar
+from audit.model import Scenario, Status, aggregate
+from audit.spec import KIND_NAMES, SPEC_TAG, SpecItem
+
+MAX_MESSAGE_CHARS = 4000
+STATUS_ORDER = (Status.PASSED, Status.FAILED, Status.ERRORED, Status.NOT_RUN)
+
+
+@dataclass
+class Inputs:
+    """Everything the report is generated from, already parsed and redacted."""
+
+    scenarios: list[Scenario]
+    run: dict[str, Any]
+    spec: list[SpecItem]
+    adrs: list[Adr]
+    endpoints: list[Endpoint]
+    variables: list[EnvVar]
+    adr_dir: Path
+    out_dir: Path
+    root: Path
+    problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+class Analysis:
+    """Index of scenarios by tag, and every check that decides the verdict."""
+
+    def __init__(self, inputs: Inputs) -> None:
+        self.inputs = inputs
+        self.by_tag: dict[str, list[Scenario]] = {}
+        for scenario in inputs.scenarios:
+            for tag in scenario.tags:
+                self.by_tag.setdefault(tag, []).append(scenario)
+        self.adrs = {adr.number: adr for adr in inputs.adrs}
+        self.counts = Counter(scenario.status for scenario in inputs.scenarios)
+        self.problems = list(inputs.problems)
+        self.warnings = list(inputs.warnings)
+        self._check()
+
+    def scenarios(self, tag: str) -> list[Scenario]:
+        return self.by_tag.get(tag, [])
+
+    def result(self, tag: str) -> Status:
+        return aggregate([scenario.status for scenario in self.scenarios(tag)])
+
+    def adr_href(self, adr: Adr) -> str:
+        return Path(os.path.relpath(adr.path, self.inputs.out_dir)).as_posix()
+
+    def _check(self) -> None:
+        failed, errored = self.counts[Status.FAILED], self.counts[Status.ERRORED]
+        if failed or errored:
+            self.problems.append(f"the suite failed: {failed} failed and {errored} errored scenario(s) (section 8)")
+        spec_ids = {item.id for item in self.inputs.spec}
+        for item in self.inputs.spec:
+            if not self.scenarios(item.tag):
+                self.problems.append(f"{item.id} has no scenario: nothing in the suite evidences it")
+        for tag in sorted(self.by_tag):
+            if SPEC_TAG.match(tag) and tag not in spec_ids:
+                self.problems.append(f"@{tag} is not an item of the spec (on: {_names(self.by_tag[tag])})")
+            number = adr_number(tag)
+            if number is not None and number not in self.adrs:
+                self.problems.append(
+                    f"@{tag} names an ADR that does not exist: no {_show(self.inputs.adr_dir, self.inputs.root)}/"
+                    f"{number}-*.md (on: {_names(self.by_tag[tag])})")
+        for adr in self.inputs.adrs:
+            tagged = self.scenarios(adr.tag)
+            if adr.is_accepted and not tagged:
+                self.problems.append(f"{adr.path.name} is accepted but no scenario carries @{adr.tag}")
+            elif adr.is_accepted and all(scenario.status is Status.NOT_RUN for scenario in tagged):
+                self.warnings.append(f"{adr.path.name}: every scenario confirming it was not run in this run")
+            claimed = {tag for tag in adr.confirmation_tags if SPEC_TAG.match(tag)}
+            evidenced = {tag for scenario in tagged for tag in scenario.tags}
+            missing = sorted(claimed - evidenced)
+            if tagged and missing:
+                self.warnings.append(f"{adr.path.name} lists {', '.join('@' + t for t in missing)} under "
+                                     f"Confirmation, but no scenario tagged @{adr.tag} carries it")
+
+
+def build(inputs: Inputs, analysis: Analysis) -> Document:
+    passed = not analysis.problems
+    verdict = verdict_line(analysis)
+    return Document(
+        title="Audit report — Tasks API on Railway + Neon",
+        verdict=verdict,
+        passed=passed,
+        sections=[
+            _metadata(inputs),
+            _verdict(analysis, verdict),
+            _matrix(inputs, analysis),
+            _endpoints(inputs),
+            _variables(inputs),
+            _security(inputs, analysis),
+            _decisions(inputs, analysis),
+            _failures(inputs),
+        ],
+    )
+
+
+def verdict_line(analysis: Analysis) -> str:
+    counts = analysis.counts
+    total = sum(counts.values())
+    line = (f"VERDICT: {'PASSED' if not analysis.problems else 'FAILED'} — {total} scenarios: "
+            f"{counts[Status.PASSED]} passed, {counts[Status.FAILED]} failed, {counts[Status.ERRORED]} errored, "
+            f"{counts[Status.NOT_RUN]} not run")
+    if analysis.problems:
+        line += f"; {len(analysis.problems)} problem(s), first: {analysis.problems[0]}"
+    return line
+
+
+# ------------------------------------------------------------------------------------------------- sections
+
+
+def _metadata(inputs: Inputs) -> Section:
+    run = inputs.run
+
+    def value(key: str, suffix: str = "") -> str:
+        item = run.get(key)
+        return "unknown" if item is None or item == "" else f"{item}{suffix}"
+
+    rows = [
+        ("Target", value("target")),
+        ("Mode", value("mode")),
+        ("Deployed version (as /health reports it)", value("version")),
+        ("Started at (UTC)", value("started_at")),
+        ("Wall time", value("wall_seconds", " s")),
+        ("Suite commit", value("suite_commit")),
+        ("behave version", value("behave_version")),
+        ("Database path", value("database_path")),
+        ("/health latency", value("health_latency_ms", " ms")),
+        ("Report generated (UTC)", datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")),
+    ]
+    return Section("1. Run metadata", [
+        Table(("Field", "Value"), tuple(((Text(name),), (Text(text, code=True),)) for name, text in rows)),
+        Paragraph((Text("No secret, token or connection string is ever written to this report."),)),
+    ])
+
+
+def _verdict(analysis: Analysis, verdict: str) -> Section:
+    blocks: list[Any] = [Paragraph((Text(verdict, strong=True),))]
+    blocks.append(Table(("Result", "Scenarios"), tuple(
+        ((Badge(status),), (Text(str(analysis.counts[status])),)) for status in STATUS_ORDER)))
+    reasons = Counter(s.not_run_reason or "" for s in analysis.inputs.scenarios if s.status is Status.NOT_RUN)
+    if reasons:
+        blocks.append(Paragraph((Text("Not run, and why:", strong=True),)))
+        blocks.append(Bullets(tuple((Text(f"{count} × {reason}"),) for reason, count in sorted(reasons.items()))))
+    blocks.append(Paragraph((Text("Problems (each fails the generator):", strong=True),)))
+    blocks.append(Bullets(tuple((Text(problem),) for problem in analysis.problems) or ((Text("none"),),)))
+    if analysis.warnings:
+        blocks.append(Paragraph((Text("Warnings:", strong=True),)))
+        blocks.append(Bullets(tuple((Text(warning),) for warning in analysis.warnings)))
+    return Section("2. Verdict and counts", blocks)
+
+
+def _matrix(inputs: Inputs, analysis: Analysis) -> Section:
+    rows = []
+    for item in inputs.spec:
+        scenarios = analysis.scenarios(item.tag)
+        result: list[Inline] = [Badge(aggregate([s.status for s in scenarios]))]
+        not_run = [s for s in scenarios if s.status is Status.NOT_RUN]
+        if not_run and len(not_run) < len(scenarios):
+            result += [Break(), Text(f"{len(not_run)} of {len(scenarios)} not run")]
+        rows.append((
+            (Text(item.id, strong=True), Break(), Text(KIND_NAMES[item.kind])),
+            (Text(item.text),),
+            _scenario_list(scenarios),
+            tuple(result),
+            _adr_links(analysis, scenarios),
+        ))
+    return Section("3. Traceability matrix", [
+        Paragraph((Text("Every spec item → the scenarios tagged with its id → their results → the ADRs those "
+                        "scenarios are tagged with. An item with no scenario, or whose scenarios were not run, is "
+                        "shown as such, never as passed."),)),
+        Table(("Spec item", "Requirement", "Scenarios", "Result", "ADRs"), tuple(rows)),
+    ])
+
+
+def _endpoints(inputs: Inputs) -> Section:
+    rows = []
+    for endpoint in inputs.endpoints:
+        purpose: list[Inline] = [Text(endpoint.purpose)]
+        if endpoint.docs_only:
+            purpose += [Break(), Text("Docs only: not served in production unless DOCS_ENABLED is set.")]
+        rows.append((
+            (Text(" ".join(endpoint.methods), code=True),),
+            (Text(endpoint.path, code=True),),
+            (Text("yes — Bearer JWT, path user must be the token's sub" if endpoint.auth_required else "no"),),
+            tuple(purpose),
+            (Text(", ".join(str(code) for code in endpoint.statuses) or "—"),),
+        ))
+    return Section("4. Endpoints", [
+        Paragraph((Text("Generated from the application's route table "
+                        "(backend.main.create_app with test settings; no database connection)."),)),
+        Table(("Method", "Path", "Auth required", "Purpose", "Status codes"), tuple(rows)),
+    ])
+
+
+def _variables(inputs: Inputs) -> Section:
+    rows = []
+    for variable in inputs.variables:
+        name: list[Inline] = [Text(variable.name, code=True)]
+        for alias in variable.aliases:
+            name += [Break(), Text("alias "), Text(alias, code=True)]
+        rows.append((
+            tuple(name),
+            (Text("required" if variable.required_in_production else "optional"),),
+            (Text(variable.default, code=True),),
+            (Text("secret" if variable.secret else "no"),),
+            (Text(variable.meaning),),
+        ))
+    return Section("5. Environment variables", [
+        Paragraph((Text("Generated from backend.settings.Settings (its required_in_production and secret markers) "
+                        "and the Procfile. Defaults are shown; values are never read or shown."),)),
+        Table(("Variable", "In production", "Default", "Secret?", "Meaning"), tuple(rows)),
+    ])
+
+
+def _security(inputs: Inputs, analysis: Analysis) -> Section:
+    rows = []
+    for adr in inputs.adrs:
+        if not adr.security_measure:
+            continue
+        scenarios = analysis.scenarios(adr.tag)
+        rows.append((
+            (Text(adr.security_measure),),
+            (Link(f"ADR {adr.number}", analysis.adr_href(adr)),),
+            _scenario_list(scenarios),
+            (Badge(aggregate([s.status for s in scenarios])),),
+        ))
+    return Section("6. Security measures", [
+        Paragraph((Text("Each measure as its ADR states it (front matter security-measure), evidenced by the "
+                        "scenarios tagged with that ADR."),)),
+        Table(("Measure", "Decided by", "Evidence (scenarios)", "Result"), tuple(rows)),
+    ])
+
+
+def _decisions(inputs: Inputs, analysis: Analysis) -> Section:
+    rows = []
+    for adr in inputs.adrs:
+        scenarios = analysis.scenarios(adr.tag)
+        rows.append((
+            (Link(f"ADR {adr.number}", analysis.adr_href(adr)),),
+            (Text(adr.title),),
+            (Text(adr.status), Break(), Text(adr.date)),
+            _scenario_list(scenarios),
+            (Badge(aggregate([s.status for s in scenarios])),),
+        ))
+    return Section("7. Decisions", [
+        Paragraph((Text("The ADR index with status and the scenarios (tagged @adr-NNNN) that confirm each."),)),
+        Table(("ADR", "Decision", "Status / date", "Confirmed by", "Result"), tuple(rows)),
+    ])
+
+
+def _failures(inputs: Inputs) -> Section:
+    blocks: list[Any] = []
+    for scenario in inputs.scenarios:
+        if scenario.status not in {Status.FAILED, Status.ERRORED}:
+            continue
+        blocks.append(Paragraph((Badge(scenario.status), Text(" "), Text(f"{scenario.feature} › {scenario.name}",
+                                 strong=True), Text(" "), Text(scenario.location, code=True))))
+        for failure in scenario.failures:
+            blocks.append(Paragraph((Text(failure.status.value), Text(" at "), Text(failure.step, code=True))))
+            message = failure.message
+            if len(message) > MAX_MESSAGE_CHARS:
+                message = message[:MAX_MESSAGE_CHARS] + "\n… (truncated)"
+            blocks.append(CodeBlock(message))
+    if not blocks:
+        blocks.append(Paragraph((Text("No failed or errored steps."),)))
+    return Section("8. Failures", blocks)
+
+
+# ------------------------------------------------------------------------------------------------- helpers
+
+
+def _scenario_list(scenarios: list[Scenario]) -> tuple[Inline, ...]:
+    if not scenarios:
+        return (Badge(Status.NO_SCENARIO),)
+    inlines: list[Inline] = []
+    for scenario in scenarios:
+        if inlines:
+            inlines.append(Break())
+        inlines += [Badge(scenario.status), Text(" "), Text(scenario.name), Text(" "),
+                    Text(scenario.location, code=True)]
+        if scenario.status is Status.NOT_RUN and scenario.not_run_reason:
+            inlines += [Text(" — "), Text(scenario.not_run_reason)]
+    return tuple(inlines)
+
+
+def _adr_links(analysis: Analysis, scenarios: list[Scenario]) -> tuple[Inline, ...]:
+    numbers = sorted({n for scenario in scenarios for tag in scenario.tags if (n := adr_number(tag))})
+    inlines: list[Inline] = []
+    for number in numbers:
+        if inlines:
+            inlines.append(Text(", "))
+        adr = analysis.adrs.get(number)
+        inlines.append(Link(f"ADR {number}", analysis.adr_href(adr)) if adr else Text(f"ADR {number} (missing)"))
+    return tuple(inlines) or (Text("—"),)
+
+
+def _names(scenarios: list[Scenario]) -> str:
+    names = [scenario.label for scenario in scenarios[:3]]
+    return "; ".join(names) + (f"; … {len(scenarios) - 3} more" if len(scenarios) > 3 else "")
+
+
+def _show(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()

@@ -1,0 +1,288 @@
+"""Recorded behave results for the audit generator's tests.
+
+Nothing here is typed-in JSON: each session writes two tiny behave projects (a green one and a mixed one with
+every outcome behave has: passed, failed, error, hook error, skipped, outline rows, rule and feature-level tags,
+a tag naming a missing ADR), runs the pinned behave on them with its JSON and JUnit formatters, and hands the
+recorded reports plus a small spec and ADR folder to the tests. Secrets and tokens in the fixtures are generated
+at run time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from audit.__main__ import main
+
+REPO = Path(__file__).resolve().parents[2]
+NOT_RUN_REASON = "needs control of the process; not run against a live URL"
+
+SPEC = """# Feature Specification: Fixture
+
+## User Scenarios & Testing
+
+### User Story 1 - Fixture service (Priority: P1)
+
+**Acceptance Scenarios**:
+
+1. **Given** a service, **When** it starts, **Then** it answers on `PORT`.
+2. **Given** a database, **When** the service connects, **Then** it pools connections.
+
+---
+
+### Edge Cases
+
+- **Database Connection Dropout**: What happens when the database drops? (Expectation: a 503.)
+
+## Requirements
+
+- **FR-001**: System MUST bind the port.
+- **FR-002**: System MUST ship a Procfile.
+- **FR-003**: System MUST pool connections.
+
+## Success Criteria
+
+- **SC-001**: The service answers a health check within 5 minutes.
+"""
+
+ADRS = {
+    "0001-dynamic-port.md": ("accepted", "Bind the platform's port", "The process binds $PORT and nothing else"),
+    "0002-pool-sizing.md": ("accepted", "Size the pool for the database", None),
+    "0003-proposed-idea.md": ("proposed", "An idea nobody confirmed yet", None),
+}
+
+STEPS = '''
+import os
+import secrets
+
+import jwt
+from behave import step
+
+
+@step("a step that passes")
+def passes(context):
+    assert True
+
+
+@step('a step fails saying "{message}"')
+def fails(context, message):
+    token = jwt.encode({"sub": "someone"}, secrets.token_urlsafe(32), algorithm="HS256")
+    secret = os.environ["BETTER_AUTH_SECRET"]
+    assert False, f"{message}; request had Authorization: Bearer {token}; secret={secret}"
+
+
+@step('a step that raises "{message}"')
+def raises(context, message):
+    raise RuntimeError(message)
+
+
+@step("a number {n:d} below 10")
+def below_ten(context, n):
+    assert n < 10, f"{n} is not below 10"
+'''
+
+ENVIRONMENT = '''
+import os
+
+
+def before_scenario(context, scenario):
+    if "local" in scenario.effective_tags and os.environ.get("FIXTURE_MODE") == "live":
+        scenario.skip("live mode")
+    if "hook_boom" in scenario.effective_tags:
+        raise RuntimeError("hook exploded")
+'''
+
+GREEN = """@FR-001 @adr-0001
+Feature: Green fixture
+  Background:
+    Given a step that passes
+
+  @US1.1 @adr-0002
+  Scenario: the service answers
+    Given a step that passes
+
+  @US1.2
+  Scenario: the pool is used
+    Given a step that passes
+
+  @FR-002
+  Scenario Outline: outline row <n>
+    Given a number <n> below 10
+
+    Examples:
+      | n |
+      | 1 |
+      | 2 |
+
+  @EC1
+  Scenario: dropout recovers
+    Given a step that passes
+
+  @EC1 @local
+  Scenario: the database is stopped under the app
+    Given a step that passes
+
+  @SC-001 @local
+  Scenario: needs control of the process
+    Given a step that passes
+
+  @FR-003
+  Rule: pooling rules
+    Scenario: a scenario inside a rule
+      Given a step that passes
+"""
+
+MIXED = """@FR-001 @adr-0001
+Feature: Mixed fixture
+  @US1.1 @adr-0002
+  Scenario: passes
+    Given a step that passes
+
+  @US1.1
+  Scenario: a <b>bold</b> & <script>alert(1)</script> | name
+    Given a step that passes
+
+  @US1.2
+  Scenario: fails with a message
+    Given a step that passes
+    When a step fails saying "expected 200, got 503"
+    Then a step that passes
+
+  @EC1
+  Scenario: a step raises
+    Given a step that raises "database unreachable"
+
+  @FR-002 @hook_boom
+  Scenario: a hook raises
+    Given a step that passes
+
+  @FR-002
+  Scenario Outline: outline row <n>
+    Given a number <n> below 10
+
+    Examples:
+      | n  |
+      | 1  |
+      | 12 |
+
+  @SC-001 @local
+  Scenario: needs control of the process
+    Given a step that passes
+
+  @US1.1 @adr-0099
+  Scenario: names a missing decision
+    Given a step that passes
+"""
+
+
+@dataclass
+class Project:
+    """A repository-shaped folder: reports/, features/, history/adr/, spec.md; the report goes to audit/."""
+
+    root: Path
+    secret: str
+
+    @property
+    def adr_dir(self) -> Path:
+        return self.root / "history" / "adr"
+
+    @property
+    def out(self) -> Path:
+        return self.root / "audit"
+
+    @property
+    def reports(self) -> Path:
+        return self.root / "reports"
+
+    def arguments(self) -> list[str]:
+        return ["--root", str(self.root), "--spec", str(self.root / "spec.md"), "--adr-dir", str(self.adr_dir),
+                "--out", str(self.out)]
+
+    def generate(self, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+        """Run the generator in-process with this project's secret in the environment (to prove redaction)."""
+        monkeypatch.setenv("BETTER_AUTH_SECRET", self.secret)
+        code = main(self.arguments())
+        return code, capsys.readouterr().out
+
+    @property
+    def markdown(self) -> str:
+        return (self.out / "REPORT.md").read_text(encoding="utf-8")
+
+    @property
+    def html(self) -> str:
+        return (self.out / "report.html").read_text(encoding="utf-8")
+
+    def adr_path(self, prefix: str) -> Path:
+        return next(self.adr_dir.glob(f"{prefix}-*.md"))
+
+
+def write_adrs(adr_dir: Path) -> None:
+    adr_dir.mkdir(parents=True)
+    for name, (status, title, measure) in ADRS.items():
+        front = f"---\nstatus: {status}\ndate: 2026-11-25\n"
+        if measure:
+            front += f"security-measure: {measure}\n"
+        body = (f"{front}---\n\n# {name[:4]}. {title}\n\n## Context and Problem Statement\n\nWhy.\n\n"
+                f"## Decision Outcome\n\nWhat; see [the index](README.md).\n\n## Confirmation\n\n* `@US1.1`\n")
+        (adr_dir / name).write_text(body, encoding="utf-8")
+    rows = "\n".join(f"| [{name[:4]}]({name}) | {status} |" for name, (status, _, _) in ADRS.items())
+    (adr_dir / "README.md").write_text(f"# ADRs\n\n| ADR | Status |\n|---|---|\n{rows}\n", encoding="utf-8")
+
+
+def record(root: Path, feature: str, secret: str) -> None:
+    """Run the pinned behave on ``feature`` exactly as the suite does: JSON to reports/, JUnit to reports/junit/."""
+    (root / "features" / "steps").mkdir(parents=True)
+    (root / "features" / "fixture.feature").write_text(feature, encoding="utf-8")
+    (root / "features" / "steps" / "steps.py").write_text(STEPS, encoding="utf-8")
+    (root / "features" / "environment.py").write_text(ENVIRONMENT, encoding="utf-8")
+    environment = {**os.environ, "FIXTURE_MODE": "live", "BETTER_AUTH_SECRET": secret}
+    completed = subprocess.run(
+        [sys.executable, "-m", "behave", "--no-capture", "-f", "json", "-o", "reports/behave.json",
+         "--junit", "--junit-directory", "reports/junit", "-f", "plain", "-o", "reports/plain.txt"],
+        cwd=root, env=environment, capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert (root / "reports" / "behave.json").exists(), completed.stdout + completed.stderr
+    run = {"target": "https://fixture.up.railway.app", "mode": "live", "version": "fixture-sha",
+           "started_at": "2026-11-25T18:00:00Z", "wall_seconds": 1.5, "suite_commit": "0123abcd",
+           "behave_version": "1.3.3", "database_path": None, "not_run_reason": {"@local": NOT_RUN_REASON},
+           "health_latency_ms": 4.2}
+    (root / "reports" / "run.json").write_text(json.dumps(run), encoding="utf-8")
+    (root / "spec.md").write_text(SPEC, encoding="utf-8")
+    shutil.copy(REPO / "Procfile", root / "Procfile")
+    write_adrs(root / "history" / "adr")
+
+
+@pytest.fixture(scope="session")
+def recorded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Project]:
+    projects = {}
+    for name, feature in (("green", GREEN), ("mixed", MIXED)):
+        root = tmp_path_factory.mktemp(name)
+        secret = secrets.token_urlsafe(48)
+        record(root, feature, secret)
+        projects[name] = Project(root, secret)
+    return projects
+
+
+def _copy(project: Project, tmp_path: Path) -> Project:
+    """A private copy, so a test may delete or break files without affecting the others."""
+    root = tmp_path / project.root.name
+    shutil.copytree(project.root, root)
+    return Project(root, project.secret)
+
+
+@pytest.fixture
+def green(recorded: dict[str, Project], tmp_path: Path) -> Project:
+    return _copy(recorded["green"], tmp_path)
+
+
+@pytest.fixture
+def mixed(recorded: dict[str, Project], tmp_path: Path) -> Project:
+    return _copy(recorded["mixed"], tmp_path)
