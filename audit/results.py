@@ -76,7 +76,7 @@ def load_results(reports: Path, features: Path | None, root: Path, redact: Redac
     except json.JSONDecodeError as error:
         problems.append(f"{_show(behave_json, root)} is not valid JSON ({error.msg}): the suite run was cut short")
         features_json = []
-    declared = declared_scenarios(features, root) if features and features.is_dir() else {}
+    declared = declared_scenarios(features, root, warnings) if features and features.is_dir() else {}
     reasons = {str(tag).lstrip("@"): str(text) for tag, text in (run.get("not_run_reason") or {}).items()}
     scenarios = scenarios_from_json(features_json, cases, declared, reasons, redact)
     seen = {scenario.location for scenario in scenarios}
@@ -114,14 +114,18 @@ def read_junit(paths: list[Path]) -> list[JUnitCase]:
     return cases
 
 
-def declared_scenarios(features: Path, root: Path) -> dict[str, tuple[str, str, frozenset[str]]]:
+def declared_scenarios(features: Path, root: Path, warnings: list[str]) -> dict[str, tuple[str, str, frozenset[str]]]:
     """location → (feature name, scenario name, effective tags) for every scenario (outline rows included)."""
-    from behave.parser import parse_file
+    from behave.parser import ParserError, parse_file
 
     declared: dict[str, tuple[str, str, frozenset[str]]] = {}
     for path in sorted(features.rglob("*.feature")):
         relative = _show(path, root)
-        feature = parse_file(str(path))
+        try:
+            feature = parse_file(str(path))
+        except ParserError as error:
+            warnings.append(f"{relative} does not parse ({error}); its scenarios are taken from the results only")
+            continue
         if feature is None:
             continue
         for scenario in feature.walk_scenarios():
