@@ -287,3 +287,31 @@ def test_repository_paths_are_relative(green: Project, monkeypatch, capsys):
     green.generate(monkeypatch, capsys)
     assert str(green.root) not in green.markdown
     assert str(Path.home()) not in green.markdown or str(Path.home()) == "/"
+
+
+def test_html_is_well_formed_and_self_contained(mixed: Project, monkeypatch, capsys):
+    from html.parser import HTMLParser
+
+    class Checker(HTMLParser):
+        void = frozenset({"br", "meta"})
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.open: list[str] = []
+            self.external: list[str] = []
+
+        def handle_starttag(self, tag, attrs):
+            values = dict(attrs)
+            if tag in {"script", "link", "img", "iframe"} or (values.get("src") or "").startswith("http"):
+                self.external.append(tag)
+            if tag not in self.void:
+                self.open.append(tag)
+
+        def handle_endtag(self, tag):
+            assert self.open and self.open.pop() == tag, f"unbalanced </{tag}>"
+
+    mixed.generate(monkeypatch, capsys)
+    checker = Checker()
+    checker.feed(mixed.html)
+    assert checker.open == [] and checker.external == []
+    assert mixed.html.count("<h2>") == 8
