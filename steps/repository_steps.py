@@ -1,0 +1,163 @@
+"""User Story 3 (ADRs, audit report) and SC-002 (no secret in the codebase): checks of the checkout itself."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from pathlib import Path
+
+from behave import given, then, when
+from hamcrest import assert_that, empty, equal_to, greater_than, has_item, is_not
+
+from steps.support import repository
+from steps.support.traceability import parse_features
+
+SPEC_ID = re.compile(r"^(US\d+\.\d+|EC\d+|FR-\d{3}|SC-\d{3})$")
+
+
+# ------------------------------------------------------------------------------------------------ US3.1
+
+
+@given("a significant deployment decision (e.g., pooling strategy)")
+def step_decisions(context):
+    context.decisions = {row["adr"]: row["decision"] for row in context.table}
+    assert_that(len(context.decisions), greater_than(0), "the scenario lists the decisions to look for")
+
+
+@when("the deployment is finalized")
+def step_finalized(context):
+    context.adrs = {number: repository.read_adr(path) for number, path in repository.adr_files().items()}
+
+
+@then("a corresponding ADR exists with rationale and tradeoffs")
+def step_adr_exists(context):
+    problems = []
+    for number, decision in context.decisions.items():
+        adr = context.adrs.get(number)
+        if adr is None:
+            problems.append(f"{number} ({decision}): no file history/adr/{number}-*.md")
+            continue
+        missing = adr.missing_sections()
+        if missing:
+            problems.append(f"{adr.path.name}: missing or empty MADR section(s): {', '.join(missing)}")
+        good, bad = adr.tradeoffs()
+        if not good or not bad:
+            problems.append(f"{adr.path.name}: consequences list {good} good and {bad} bad: a trade-off needs both")
+        options = re.findall(r"^\s*[*-]\s+", adr.sections.get("considered options", ""), re.M)
+        if len(options) < 2:
+            problems.append(f"{adr.path.name}: {len(options)} considered option(s): alternatives must be weighed")
+    assert_that(problems, empty(), "every listed decision has an ADR with context, decision, alternatives, "
+                                   "good and bad consequences and a confirmation")
+
+
+@then("every ADR a scenario cites exists and names scenarios that confirm it")
+def step_cited_adrs(context):
+    citations: dict[str, set[str]] = {}
+    for scenario in parse_features():
+        ids = {tag for tag in scenario.tags if SPEC_ID.match(tag)}
+        for tag in scenario.tags:
+            if tag.startswith("adr-"):
+                citations.setdefault(tag[4:], set()).update(ids)
+    problems = []
+    for number, ids in sorted(citations.items()):
+        adr = context.adrs.get(number)
+        if adr is None:
+            problems.append(f"@adr-{number} is cited by {sorted(ids)} but history/adr/{number}-*.md does not exist")
+            continue
+        confirmation = adr.sections.get("confirmation", "")
+        if not any(f"@{item}" in confirmation for item in ids):
+            problems.append(f"{adr.path.name}: its Confirmation names none of the scenarios citing it {sorted(ids)}")
+    assert_that(problems, empty(), "ADR ↔ scenario links, both ways")
+
+
+# ------------------------------------------------------------------------------------------------ US3.2
+
+
+@given("the completed deployment task")
+def step_completed_task(context):
+    from backend.main import create_app
+    from backend.settings import Settings, env_name
+
+    context.expected_variables = sorted(env_name(name) for name in Settings.model_fields)
+    app = create_app(Settings(environment="test", database_url="postgresql://inventory@localhost/db",
+                              docs_enabled=False))
+    context.expected_routes = sorted({(method, route.path) for route in app.routes
+                                      for method in getattr(route, "methods", set()) or set() if method != "HEAD"})
+
+
+@when("the agent finishes")
+def step_agent_finishes(context):
+    work_dir = tempfile.TemporaryDirectory(prefix="audit-check-")
+    context.add_cleanup(work_dir.cleanup)
+    context.rendered = repository.render_audit_report(Path(work_dir.name))
+    assert_that(context.rendered.markdown, is_not(empty()),
+                f"`python -m audit` wrote no REPORT.md (exit {context.rendered.exit_code}):\n{context.rendered.output}")
+
+
+@then("a summary report is produced listing all configured endpoints, environment variables, and security measures")
+def step_report_lists(context):
+    sections = repository.report_sections(context.rendered.markdown)
+    for needed in ("endpoints", "environment variables", "security measures"):
+        assert_that(list(sections), has_item(needed), "the audit report's sections")
+    endpoints, variables, measures = (sections["endpoints"], sections["environment variables"],
+                                      sections["security measures"])
+    missing_routes = [f"{method} {path}" for method, path in context.expected_routes
+                      if not re.search(rf"\b{method}\b.*{re.escape(path)}|{re.escape(path)}.*\b{method}\b", endpoints)]
+    assert_that(missing_routes, empty(), "every route of the app is listed under Endpoints")
+    missing_variables = [name for name in context.expected_variables if name not in variables]
+    assert_that(missing_variables, empty(), "every Settings variable is listed under Environment variables")
+    topics = {"CORS": r"\bCORS\b", "JWT": r"\bJWT\b|token", "user isolation": r"isolation",
+              "deep health check": r"health", "docs off": r"docs|documentation", "secrets": r"secret"}
+    missing_topics = [name for name, pattern in topics.items() if not re.search(pattern, measures, re.I)]
+    assert_that(missing_topics, empty(), "security measures the deployment relies on")
+
+
+@then("every ADR link in the report opens")
+def step_report_links(context):
+    links = repository.adr_links_in(context.rendered.markdown, context.rendered.out_dir)
+    assert_that(len(links), greater_than(0), "the report links its ADRs")
+    dead = [link for link, opens in links if not opens]
+    assert_that(dead, empty(), "ADR links in the report that do not resolve")
+    linked = {re.search(r"(\d{4})-", link).group(1) for link, _ in links}  # type: ignore[union-attr]
+    unlinked = sorted(set(repository.adr_files()) - linked)
+    assert_that(unlinked, empty(), "SC-005: every ADR is linked from the report")
+
+
+# ------------------------------------------------------------------------------------------------ SC-002
+
+
+@given("the repository checkout")
+def step_checkout(context):
+    assert_that(repository.BASELINE.is_file(), equal_to(True), "the reviewed baseline .secrets.baseline exists")
+
+
+@when("it is scanned for secrets with detect-secrets against the reviewed baseline")
+def step_scan(context):
+    context.new_secrets, context.unreviewed, context.files_scanned = repository.scan_for_secrets()
+
+
+@then("no secret outside the reviewed baseline is found")
+def step_no_new_secrets(context):
+    assert_that(context.files_scanned, greater_than(10), "files scanned (tracked and new)")
+    assert_that([str(item) for item in context.new_secrets], empty(),
+                "possible secrets (values not shown): remove them, or review them into .secrets.baseline with "
+                "`detect-secrets scan --baseline .secrets.baseline && detect-secrets audit .secrets.baseline`")
+
+
+@then("every entry of the baseline has been reviewed as a false positive")
+def step_baseline_reviewed(context):
+    assert_that([str(item) for item in context.unreviewed], empty(),
+                "baseline entries not audited as false positives (is_secret must be false)")
+
+
+@then("the scanner flags a secret planted in a temporary file")
+def step_scanner_awake(context):
+    assert_that(repository.scanner_flags_a_planted_secret(), has_item("Secret Keyword"),
+                "the scanner, configured as the baseline says, must flag a generated BETTER_AUTH_SECRET literal")
+
+
+@then("no setting marked secret has a default value")
+def step_no_secret_defaults(context):
+    marked, defaulted = repository.secret_settings_with_defaults()
+    assert_that(marked, has_item("BETTER_AUTH_SECRET"), "secret settings are marked in the Settings schema")
+    assert_that(defaulted, empty(), "secret settings with a default")

@@ -1,0 +1,150 @@
+"""Local mode only (@local): what a live URL cannot show — which sockets the process holds, what it does when
+its port is taken or its secret is missing, how it stops on SIGTERM, and what happens when the database drops.
+
+Everything runs the Procfile's ``web`` line through honcho, as Railway does (backend.local.rehearsal).
+Linux-specific: listening sockets are read from /proc, the way ``ss -ltnp`` does.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from backend.local.postgres import free_port
+from backend.local.rehearsal import Rehearsal, start_procfile_web, stop_process, wait_until_healthy
+
+TCP_LISTEN = "0A"
+
+
+@dataclass(frozen=True)
+class ProcessOutcome:
+    """How a web process that was expected to stop by itself ended."""
+
+    exit_code: int | None
+    seconds: float
+    log: str
+
+    @property
+    def exited(self) -> bool:
+        return self.exit_code is not None
+
+
+def children(pid: int) -> list[int]:
+    """Direct children of ``pid``, from /proc/<pid>/stat's parent field."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        if parent == pid:
+            found.append(int(entry.name))
+    return found
+
+
+def listening_addresses(pid: int) -> list[tuple[str, int]]:
+    """(address, port) of every TCP socket ``pid`` listens on, IPv4 and IPv6."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    found = []
+    for table, decode in (("tcp", _ipv4), ("tcp6", _ipv6)):
+        path = Path(f"/proc/net/{table}")
+        if not path.exists():
+            continue
+        for line in path.read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[3] == TCP_LISTEN and fields[9] in inodes:
+                address, port = fields[1].split(":")
+                found.append((decode(address), int(port, 16)))
+    return found
+
+
+def _ipv4(hex_address: str) -> str:
+    return ".".join(str(int(hex_address[i:i + 2], 16)) for i in (6, 4, 2, 0))
+
+
+def _ipv6(hex_address: str) -> str:
+    return "::" if set(hex_address) == {"0"} else hex_address
+
+
+def descendants(pid: int) -> list[int]:
+    found, queue = [], [pid]
+    while queue:
+        for child in children(queue.pop()):
+            found.append(child)
+            queue.append(child)
+    return found
+
+
+def command_line(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def web_process_pid(rehearsal: Rehearsal) -> int:
+    """The uvicorn process honcho started from the Procfile (``exec`` makes it the shell's own pid)."""
+    assert rehearsal.process is not None, "the rehearsal is not running"
+    workers = [pid for pid in descendants(rehearsal.process.pid) if "uvicorn" in command_line(pid)]
+    assert len(workers) == 1, f"expected exactly one uvicorn process under honcho, found {workers}"
+    return workers[0]
+
+
+def run_web_until_exit(rehearsal: Rehearsal, port: int, log_path: Path, *, without: tuple[str, ...] = (),
+                       timeout: float = 20) -> ProcessOutcome:
+    """Start the Procfile web line with the rehearsal's environment (minus ``without``) and wait for it to end."""
+    environment = {key: value for key, value in rehearsal.environment().items() if key not in without}
+    started = time.monotonic()
+    process = start_procfile_web(port, environment, log_path)
+    try:
+        code: int | None = process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        code = None
+        stop_process(process)
+    return ProcessOutcome(code, time.monotonic() - started, log_path.read_text(errors="replace"))
+
+
+def sigterm_a_second_instance(rehearsal: Rehearsal, log_path: Path, timeout: float = 25) -> ProcessOutcome:
+    """Start another instance on a fresh PORT, wait until it is healthy, send SIGTERM as Railway does on redeploy."""
+    port = free_port()
+    process = start_procfile_web(port, rehearsal.environment(), log_path)
+    try:
+        wait_until_healthy(f"http://127.0.0.1:{port}", process, log_path)
+        with httpx.Client(timeout=5) as client:  # one served request, so shutdown has a connection to close
+            client.get(f"http://127.0.0.1:{port}/health")
+        started = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        try:
+            code: int | None = process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            code = None
+        return ProcessOutcome(code, time.monotonic() - started, log_path.read_text(errors="replace"))
+    finally:
+        stop_process(process)
+
+
+def port_is_free(port: int) -> bool:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("0.0.0.0", port))  # noqa: S104 - the same address the Procfile binds
+        except OSError:
+            return False
+    return True

@@ -1,0 +1,243 @@
+"""Checks that read the checkout, not the server: ADRs, the Procfile, the Settings schema, a secret scan and the
+audit report's generator. They are safe in live mode too (nothing is sent anywhere).
+
+SC-002 ("secrets missing from the codebase") is checked by detect-secrets over every tracked or new file against
+the reviewed baseline ``.secrets.baseline``; to prove the scanner is awake, the same configuration must also flag a
+secret planted in a temporary file. Decision: history/adr/0016-secret-scanning-with-detect-secrets.md.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+ADR_DIR = ROOT / "history" / "adr"
+BASELINE = ROOT / ".secrets.baseline"
+
+# MADR sections the team's ADRs must carry (issue 4), each with the headings that satisfy it.
+ADR_SECTIONS: dict[str, tuple[str, ...]] = {
+    "context": ("context and problem statement", "context"),
+    "decision": ("decision outcome", "decision"),
+    "alternatives": ("considered options", "alternatives considered", "alternatives", "pros and cons of the options"),
+    "consequences": ("consequences",),
+    "confirmation": ("confirmation",),
+}
+ADR_STATUSES = ("proposed", "accepted", "deprecated", "superseded")
+
+
+@dataclass(frozen=True)
+class Adr:
+    number: str
+    path: Path
+    status: str | None
+    sections: dict[str, str]  # lower-cased heading → text under it
+
+    def missing_sections(self) -> list[str]:
+        missing = [] if self.status and self.status.split()[0] in ADR_STATUSES else ["status"]
+        for name, headings in ADR_SECTIONS.items():
+            if not any(self.sections.get(heading, "").strip() for heading in headings):
+                missing.append(name)
+        return missing
+
+    def tradeoffs(self) -> tuple[int, int]:
+        """(good, bad) consequence bullets: a rationale with no downside listed is not a trade-off."""
+        text = self.sections.get("consequences", "")
+        return len(re.findall(r"^\s*[*-]\s+Good\b", text, re.M)), len(re.findall(r"^\s*[*-]\s+Bad\b", text, re.M))
+
+
+def adr_files() -> dict[str, Path]:
+    return {path.name[:4]: path for path in sorted(ADR_DIR.glob("[0-9][0-9][0-9][0-9]-*.md"))}
+
+
+def read_adr(path: Path) -> Adr:
+    text = path.read_text(encoding="utf-8")
+    status = None
+    front = re.match(r"---\n(.*?)\n---\n", text, re.S)
+    if front:
+        found = re.search(r"^status:\s*(.+)$", front.group(1), re.M | re.I)
+        status = found.group(1).strip().strip("\"'").lower() if found else None
+    sections: dict[str, str] = {}
+    current = None
+    for line in text.splitlines():
+        heading = re.match(r"#{2,4}\s+(.+?)\s*$", line)
+        if heading:
+            current = heading.group(1).strip().lower()
+            sections.setdefault(current, "")
+        elif current is not None:
+            sections[current] += line + "\n"
+    if status is None:  # "## Status" section or "Status: accepted" line, for ADRs without front matter
+        body = sections.get("status") or (re.search(r"^\**status\**:\s*(.+)$", text, re.M | re.I) or [None, ""])[1]
+        status = body.strip().splitlines()[0].lower() if body and body.strip() else None
+    return Adr(number=path.name[:4], path=path, status=status, sections=sections)
+
+
+def adr_links_in(text: str, base: Path) -> list[tuple[str, bool]]:
+    """Every relative Markdown link to an ADR file in ``text`` and whether it resolves from ``base``."""
+    links = re.findall(r"\]\(([^)#\s]*\d{4}-[^)#\s]+\.md)(?:#[^)]*)?\)", text)
+    return [(link, (base / link).resolve().is_file()) for link in links]
+
+
+# ------------------------------------------------------------------------------------------------ secrets
+
+
+def repository_files() -> list[str]:
+    """Tracked files plus new, not-ignored ones: a secret about to be committed counts too."""
+    listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"], cwd=ROOT,
+                            capture_output=True, check=True).stdout.decode().split("\0")
+    return sorted({name for name in listed if name and (ROOT / name).is_file()})
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Where a scanner found something; never the value itself."""
+
+    filename: str
+    line: int
+    kind: str
+
+    def __str__(self) -> str:
+        return f"{self.filename}:{self.line} ({self.kind})"
+
+
+def scan_for_secrets() -> tuple[list[Finding], list[Finding], int]:
+    """(new findings not in the baseline, baseline entries not reviewed as false positives, files scanned)."""
+    from detect_secrets import SecretsCollection
+    from detect_secrets.core import baseline
+
+    with _in_root():
+        loaded = baseline.load(baseline.load_from_file(str(BASELINE)), str(BASELINE))
+        files = [name for name in repository_files() if name != BASELINE.name]
+        found = SecretsCollection(root=str(ROOT))
+        for name in files:
+            found.scan_file(name)
+    reviewed = {(name, secret.secret_hash, secret.type) for name, secret in loaded}
+    new = [Finding(name, secret.line_number or 0, secret.type) for name, secret in found
+           if (name, secret.secret_hash, secret.type) not in reviewed]  # line numbers may move; the hash may not
+    unreviewed = [Finding(name, secret.line_number or 0, secret.type) for name, secret in loaded
+                  if secret.is_secret is not False]
+    return new, unreviewed, len(files)
+
+
+def scanner_flags_a_planted_secret() -> list[str]:
+    """Scan a temporary file holding a freshly generated secret with the baseline's plugins: the types found."""
+    from detect_secrets import SecretsCollection
+    from detect_secrets.core import baseline
+
+    with tempfile.TemporaryDirectory() as folder:
+        planted = Path(folder) / "settings_example.py"
+        planted.write_text(f'BETTER_AUTH_SECRET = "{secrets.token_urlsafe(48)}"\n', encoding="utf-8")
+        with _in_root():
+            baseline.load(baseline.load_from_file(str(BASELINE)), str(BASELINE))  # same plugins and filters
+        collection = SecretsCollection(root=folder)
+        collection.scan_file(str(planted))
+        return sorted({secret.type for _, secret in collection})
+
+
+@contextmanager
+def _in_root() -> Iterator[None]:
+    previous = Path.cwd()
+    os.chdir(ROOT)
+    try:
+        yield
+    finally:
+        os.chdir(previous)
+
+
+# ------------------------------------------------------------------------------------------------ settings
+
+
+SERVICE_VARIABLE_PREFIXES = ("DATABASE_", "BETTER_AUTH_", "JWT_", "CORS_", "RAILWAY_")
+SERVICE_VARIABLES = {"ENVIRONMENT", "DOCS_ENABLED", "APP_VERSION", "PORT", "MAX_BODY_BYTES", "HEALTH_TIMEOUT"}
+
+
+@contextmanager
+def service_environment(**variables: str) -> Iterator[None]:
+    """Run Settings() against exactly ``variables``: the suite's own environment (e.g. a live run's
+    BETTER_AUTH_SECRET) must not leak into the checks of how the service reads its environment."""
+    saved = dict(os.environ)
+    for name in list(os.environ):
+        if name.upper() in SERVICE_VARIABLES or name.upper().startswith(SERVICE_VARIABLE_PREFIXES):
+            del os.environ[name]
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def secret_settings_with_defaults() -> tuple[list[str], list[str]]:
+    """(fields marked secret, those of them that have any default other than None)."""
+    from backend.settings import Settings, env_name
+
+    marked, defaulted = [], []
+    for name, field in Settings.model_fields.items():
+        extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+        if extra.get("secret"):
+            marked.append(env_name(name))
+            if field.default is not None or field.default_factory is not None:
+                defaulted.append(env_name(name))
+    return marked, defaulted
+
+
+# ------------------------------------------------------------------------------------------------ Procfile
+
+
+def procfile_processes() -> dict[str, str]:
+    path = ROOT / "Procfile"
+    processes = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            name, _, command = line.partition(":")
+            processes[name.strip()] = command.strip()
+    return processes
+
+
+# ------------------------------------------------------------------------------------------------ audit report
+
+
+@dataclass(frozen=True)
+class RenderedReport:
+    markdown: str
+    out_dir: Path
+    exit_code: int
+    output: str
+
+
+def render_audit_report(work_dir: Path) -> RenderedReport:
+    """Run the report's generator (issue 4's contract: ``python -m audit``, writing REPORT.md) from this checkout
+    into ``work_dir``, with no suite results: the run in progress has not finished writing them, and the real
+    audit/REPORT.md is `make report`'s to write. Endpoints, variables and security measures come from the code."""
+    import sys
+
+    reports, out_dir = work_dir / "reports", work_dir / "audit"
+    reports.mkdir(parents=True, exist_ok=True)
+    completed = subprocess.run(
+        [sys.executable, "-m", "audit", "--root", str(ROOT), "--reports", str(reports), "--out", str(out_dir)],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+    )
+    report = out_dir / "REPORT.md"
+    markdown = report.read_text(encoding="utf-8") if report.exists() else ""
+    return RenderedReport(markdown, out_dir, completed.returncode, (completed.stdout + completed.stderr)[-2000:])
+
+
+def report_sections(markdown: str) -> dict[str, str]:
+    """Level-2 sections by lower-cased title without their number ("## 4. Endpoints" → "endpoints")."""
+    sections: dict[str, str] = {}
+    current = None
+    for line in markdown.splitlines():
+        heading = re.match(r"##\s+(?:\d+\.\s*)?(.+?)\s*$", line)
+        if heading and not line.startswith("###"):
+            current = heading.group(1).lower()
+            sections[current] = ""
+        elif current is not None:
+            sections[current] += line + "\n"
+    return sections
