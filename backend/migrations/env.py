@@ -20,7 +20,8 @@ from backend.models import Base
 
 config = context.config
 if config.config_file_name is not None:
-    fileConfig(config.config_file_name)
+    # Keep the caller's loggers: run in-process (command API), the default would silence the app's loggers.
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 target_metadata = Base.metadata
 
 
