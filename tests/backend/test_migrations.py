@@ -75,3 +75,11 @@ async def test_migrations_go_down_and_up_again(scratch_database: str) -> None:
     assert after_upgrade == {"tasks", "alembic_version"}
     assert after_downgrade == {"alembic_version"}
     assert await schema_drift(scratch_database) == []
+
+
+def test_the_app_never_creates_tables_itself() -> None:
+    """Only Alembic (Railway's pre-deploy step) changes the schema; a create_all would hide a missing migration."""
+    offenders = [str(path.relative_to(ROOT)) for path in (ROOT / "backend").rglob("*.py")
+                 if "create_all" in path.read_text()]
+
+    assert offenders == []

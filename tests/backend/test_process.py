@@ -10,6 +10,7 @@ import os
 import secrets
 import signal
 import socket
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -21,6 +22,7 @@ import pytest
 
 from backend.database import APPLICATION_NAME
 from backend.local.postgres import LocalPostgres, free_port
+from backend.local.rehearsal import ROOT
 from tests.backend.conftest import WebProcess, make_token, new_user_id, port_accepts, web_process
 
 ALLOWED = "https://tasks-frontend.vercel.app"
@@ -200,6 +202,12 @@ def test_a_taken_port_is_a_clear_non_zero_exit(tmp_path: Path, postgres: LocalPo
     assert "address already in use" in web.log.lower()
     assert str(port) in web.log
     assert "Traceback" not in web.log
+
+
+def test_railway_builds_with_the_python_these_tests_run_on() -> None:
+    pinned = (ROOT / ".python-version").read_text().strip()
+
+    assert pinned == f"{sys.version_info.major}.{sys.version_info.minor}"
 
 
 # ------------------------------------------------------------------------------------------------ SIGTERM
