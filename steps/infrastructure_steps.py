@@ -156,8 +156,10 @@ def step_burst(context):
 # ------------------------------------------------------------------------------------------------ US1.3
 
 
+# os.getenv("BETTER_AUTH_SECRET", "<anything but empty/None>") or environ.setdefault(...): a hard-coded fallback.
 SECRET_FALLBACK = re.compile(
-    r"(getenv|environ\.get)\(\s*['\"](BETTER_AUTH_SECRET|JWT_SECRET|DATABASE_URL)['\"]\s*,", re.I)
+    r"(getenv|environ\.get|environ\.setdefault)\(\s*['\"](BETTER_AUTH_SECRET|JWT_SECRET|DATABASE_\w*URL)['\"]\s*,"
+    r"(?!\s*(\"\"|''|None\b))", re.I)
 
 
 @when("sensitive configuration is required")

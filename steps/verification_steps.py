@@ -21,7 +21,7 @@ from hamcrest import (
 
 from steps.support import checks
 from steps.support.cors import FRONTEND_HEADERS, FRONTEND_METHODS, disallowed_origins
-from steps.support.http import json_body
+from steps.support.http import describe, json_body
 from steps.support.tasks import create_task, read_task, tasks_path
 
 HEALTH_KEYS = ("status", "database", "environment", "version", "database_latency_ms")
@@ -172,7 +172,8 @@ def step_isolation(context):
         checks.not_success(response, f"another user's '{action}' of a private task must not succeed")
     checks.status_is(context.other_list, 200)
     ids = [task["id"] for task in json_body(context.other_list)]
-    assert_that(ids, not_(has_item(context.task["id"])), "another user's list must not contain the owner's task")
+    assert_that(ids, not_(has_item(context.task["id"])),
+                f"another user's list must not contain the owner's task\n{describe(context.other_list)}")
 
 
 @then("returns unauthorized/not-found")

@@ -90,8 +90,12 @@ def adr_links_in(text: str, base: Path) -> list[tuple[str, bool]]:
 
 def repository_files() -> list[str]:
     """Tracked files plus new, not-ignored ones: a secret about to be committed counts too."""
-    listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"], cwd=ROOT,
-                            capture_output=True, check=True).stdout.decode().split("\0")
+    listing = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"], cwd=ROOT,
+                             capture_output=True, check=False)
+    if listing.returncode != 0:
+        raise AssertionError(f"the secret scan lists files with git, and {ROOT} is not a git checkout: "
+                             f"{listing.stderr.decode(errors='replace').strip()}")
+    listed = listing.stdout.decode().split("\0")
     return sorted({name for name in listed if name and (ROOT / name).is_file()})
 
 
