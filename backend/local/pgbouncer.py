@@ -65,14 +65,18 @@ class LocalPgBouncer:
         _chown_for(self.work_dir, self.postgres.user)
         for child in self.work_dir.iterdir():
             _chown_for(child, self.postgres.user)
-        self.process = subprocess.Popen(
-            [pgbouncer_binary(), str(config)], user=self.postgres.user,
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        )
+        # stderr goes to a file, not a pipe: PgBouncer logs every login there, and an unread pipe fills up
+        # (64 KiB) during a reconnect storm and freezes it mid-write (found by make bench's dropout run).
+        stderr_path = self.work_dir / "pgbouncer.stderr"
+        with stderr_path.open("wb") as stderr:
+            self.process = subprocess.Popen(
+                [pgbouncer_binary(), str(config)], user=self.postgres.user,
+                stdout=subprocess.DEVNULL, stderr=stderr,
+            )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                error = self.process.stderr.read().decode() if self.process.stderr else ""
+                error = stderr_path.read_text(errors="replace")
                 raise RuntimeError(f"pgbouncer exited: {error.strip()}")
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=1):
