@@ -1,0 +1,93 @@
+"""The baseline: the same two queries as the app, on the same uvicorn, with no framework and no ORM.
+
+A bare ASGI callable over a raw asyncpg pool is what this stack can do at best on this machine, so the app's
+requests/s divided by this one's says how much FastAPI, SQLAlchemy, pydantic and the JWT check cost. It reads
+the same ``DATABASE_URL`` and ``DATABASE_PGBOUNCER`` as the app and opens at most ``pool_size + max_overflow``
+connections, so both sides compete for the same database path with the same budget. It does not verify the
+token (it is a ceiling, not a second implementation). Run by :mod:`bench.services` as
+``uvicorn bench.baseline_app:app``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+from starlette.types import Receive, Scope, Send
+
+TASKS_SQL = (
+    "SELECT id, user_id, title, description, completed, created_at, updated_at FROM tasks"
+    " WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT 100 OFFSET 0"
+)
+APPLICATION_NAME = "bench-baseline"
+JSON_HEADERS = [(b"content-type", b"application/json")]
+
+
+def _dsn() -> str:
+    """The app's URL without SQLAlchemy's driver suffix (asyncpg wants plain postgresql://)."""
+    return os.environ["DATABASE_URL"].replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
+def _pool_arguments() -> dict[str, Any]:
+    size = int(os.environ.get("DATABASE_POOL_SIZE", "5")) + int(os.environ.get("DATABASE_MAX_OVERFLOW", "5"))
+    arguments: dict[str, Any] = {
+        "min_size": 1,
+        "max_size": size,
+        "server_settings": {"application_name": APPLICATION_NAME},
+    }
+    if os.environ.get("DATABASE_PGBOUNCER", "").lower() == "true":
+        arguments["statement_cache_size"] = 0  # as the app does behind PgBouncer in transaction mode
+    return arguments
+
+
+def _timestamp(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+class Baseline:
+    def __init__(self) -> None:
+        self.pool: asyncpg.Pool | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        assert self.pool is not None
+        parts = scope["path"].strip("/").split("/")
+        if parts == ["health"]:
+            async with self.pool.acquire() as connection:
+                await connection.fetchval("SELECT 1")
+            await _answer(send, 200, {"status": "ok", "database": "ok"})
+        elif len(parts) == 3 and parts[0] == "api" and parts[2] == "tasks":
+            async with self.pool.acquire() as connection:
+                rows = await connection.fetch(TASKS_SQL, parts[1])
+            body = [{**dict(row), "created_at": _timestamp(row["created_at"]),
+                     "updated_at": _timestamp(row["updated_at"])} for row in rows]
+            await _answer(send, 200, body)
+        else:
+            await _answer(send, 404, {"detail": "not found"})
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                self.pool = await asyncpg.create_pool(_dsn(), **_pool_arguments())
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                if self.pool is not None:
+                    await self.pool.close()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+
+async def _answer(send: Send, status: int, payload: object) -> None:
+    body = json.dumps(payload, separators=(",", ":")).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [*JSON_HEADERS, (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+app = Baseline()

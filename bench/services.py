@@ -1,0 +1,90 @@
+"""The processes under test, started once per run: the production rehearsal, a direct-PostgreSQL twin of the
+app, and the baseline for each database path. Also the token and the seeded tasks every measurement uses.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import jwt
+
+from backend.local.postgres import free_port
+from backend.local.rehearsal import ROOT, Rehearsal, start_procfile_web, stop_process, wait_until_healthy
+
+USER_ID = "bench-user"
+SEEDED_TASKS = 20
+TOKEN_LIFETIME_SECONDS = 3600
+
+
+@dataclass
+class Server:
+    """One HTTP server under test: what it is, where it listens, and the process we started for it."""
+
+    label: str
+    base_url: str
+    process: subprocess.Popen[bytes] | None
+
+    def stop(self) -> None:
+        stop_process(self.process)
+
+
+def mint_token(secret: str, user_id: str = USER_ID) -> str:
+    """An HS256 token like the Better Auth frontend issues, signed with this run's generated secret."""
+    now = int(time.time())
+    return jwt.encode({"sub": user_id, "iat": now, "exp": now + TOKEN_LIFETIME_SECONDS}, secret, algorithm="HS256")
+
+
+def direct_environment(rehearsal: Rehearsal) -> dict[str, str]:
+    """The rehearsal's production variables, pointed at PostgreSQL itself (Neon's direct endpoint)."""
+    return {**rehearsal.environment(), "DATABASE_URL": rehearsal.postgres.url, "DATABASE_PGBOUNCER": "false"}
+
+
+def start_app(label: str, environment: dict[str, str], log_dir: Path) -> Server:
+    """The Procfile ``web`` line (honcho), as the rehearsal runs it, on a fresh port."""
+    port = free_port()
+    log = log_dir / f"{label.replace(' ', '-')}.log"
+    process = start_procfile_web(port, environment, log)
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_healthy(base_url, process, log)
+    except BaseException:
+        stop_process(process)
+        raise
+    return Server(label, base_url, process)
+
+
+def start_baseline(label: str, environment: dict[str, str], log_dir: Path) -> Server:
+    """:mod:`bench.baseline_app` on the same uvicorn (uvloop + httptools, access log on) as the app."""
+    port = free_port()
+    log_path = log_dir / f"{label.replace(' ', '-')}.log"
+    log = log_path.open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "bench.baseline_app:app", "--host", "127.0.0.1", "--port", str(port),
+         "--no-server-header", "--lifespan", "on"],
+        cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_healthy(base_url, process, log_path)
+    except BaseException:
+        stop_process(process)
+        raise
+    return Server(label, base_url, process)
+
+
+def seed_tasks(base_url: str, token: str, count: int = SEEDED_TASKS) -> list[int]:
+    """Create ``count`` tasks through the API (so they are exactly what the app would store); their ids."""
+    headers = {"Authorization": f"Bearer {token}"}
+    ids = []
+    with httpx.Client(base_url=base_url, headers=headers, timeout=10) as client:
+        for number in range(count):
+            response = client.post(f"/api/{USER_ID}/tasks",
+                                   json={"title": f"bench task {number}", "description": "seeded by make bench"})
+            response.raise_for_status()
+            ids.append(int(response.json()["id"]))
+    return ids

@@ -1,0 +1,112 @@
+"""Drive Debian's ``wrk`` (a C load generator: the client must not be the bottleneck) and read its numbers.
+
+A small Lua ``done`` hook prints the summary as JSON, so nothing depends on wrk's human-readable layout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+WRK_TIMEOUT_SECONDS = 10
+REPORT_SCRIPT = """
+done = function(summary, latency, requests)
+  local errors = summary.errors
+  io.write("WRK_JSON ", string.format(
+    '{"requests": %d, "duration_us": %d, "connect": %d, "read": %d, "write": %d, "status": %d, "timeout": %d,'
+    .. ' "p50_us": %d, "p99_us": %d, "max_us": %d}\\n',
+    summary.requests, summary.duration, errors.connect, errors.read, errors.write, errors.status,
+    errors.timeout, latency:percentile(50), latency:percentile(99), latency.max))
+end
+"""
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """One wrk run: requests/s, latency percentiles (ms) and every kind of error wrk counts."""
+
+    requests: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+    non_2xx: int
+    socket_errors: int
+
+    @property
+    def requests_per_second(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+    @property
+    def errors(self) -> int:
+        return self.non_2xx + self.socket_errors
+
+
+def ensure_wrk() -> str | None:
+    """Path to wrk, installing Debian's package when missing and allowed; None (with a hint printed) otherwise."""
+    found = shutil.which("wrk")
+    if found:
+        return found
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        print("wrk is missing: apt-get install -y wrk", flush=True)
+        environment = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        installed = subprocess.run(["apt-get", "install", "-y", "--no-install-recommends", "wrk"],
+                                   env=environment, capture_output=True, text=True, timeout=180)
+        if installed.returncode != 0:
+            subprocess.run(["apt-get", "update"], env=environment, capture_output=True, timeout=180)
+            subprocess.run(["apt-get", "install", "-y", "--no-install-recommends", "wrk"],
+                           env=environment, capture_output=True, timeout=180)
+        return shutil.which("wrk")
+    print("wrk is not installed and this is not root: run `sudo apt-get install wrk` (Debian/Ubuntu) "
+          "and `make bench` again; throughput rows are reported as not measured.", flush=True)
+    return None
+
+
+def _script() -> Path:
+    handle, name = tempfile.mkstemp(prefix="bench-wrk-", suffix=".lua")
+    with os.fdopen(handle, "w") as script:
+        script.write(REPORT_SCRIPT)
+    return Path(name)
+
+
+async def run_wrk(wrk: str, url: str, connections: int, seconds: int, headers: dict[str, str]) -> LoadResult:
+    """``connections`` keep-alive connections for ``seconds``; wrk itself bounds the run in time."""
+    script = _script()
+    threads = 1 if connections == 1 else 2
+    command = [wrk, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", f"--timeout={WRK_TIMEOUT_SECONDS}s",
+               "--latency", "-s", str(script)]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    command.append(url)
+    try:
+        process = await asyncio.create_subprocess_exec(*command, stdout=asyncio.subprocess.PIPE,
+                                                       stderr=asyncio.subprocess.STDOUT)
+        try:
+            output, _ = await asyncio.wait_for(process.communicate(), timeout=seconds + WRK_TIMEOUT_SECONDS + 10)
+        except TimeoutError:
+            process.kill()  # our own child, by its handle
+            await process.wait()
+            raise
+    finally:
+        script.unlink(missing_ok=True)
+    return parse_report(output.decode())
+
+
+def parse_report(output: str) -> LoadResult:
+    line = next((line for line in output.splitlines() if line.startswith("WRK_JSON ")), None)
+    if line is None:
+        raise RuntimeError(f"wrk printed no report:\n{output}")
+    data = json.loads(line.removeprefix("WRK_JSON "))
+    return LoadResult(
+        requests=data["requests"],
+        seconds=data["duration_us"] / 1e6,
+        p50_ms=data["p50_us"] / 1000,
+        p99_ms=data["p99_us"] / 1000,
+        non_2xx=data["status"],
+        socket_errors=data["connect"] + data["read"] + data["write"] + data["timeout"],
+    )
