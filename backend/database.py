@@ -68,7 +68,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
     connect_args = {
         **target.connect_args,
         "timeout": settings.database_connect_timeout,
-        "command_timeout": 30,
+        "command_timeout": settings.database_command_timeout,
         "server_settings": {"application_name": APPLICATION_NAME},
     }
     return create_async_engine(

@@ -101,6 +101,10 @@ class Settings(BaseSettings):
     database_connect_timeout: float = Field(
         default=10.0, gt=0, le=60, description="Seconds to open a connection; covers a Neon cold start."
     )
+    database_command_timeout: float = Field(
+        default=5.0, gt=0, le=300,
+        description="Seconds one statement may take; bounds the wait when PgBouncer is up but Postgres is not.",
+    )
     health_timeout: float = Field(
         default=2.0, gt=0, le=30, description="Seconds /health waits for the database round trip."
     )
