@@ -20,13 +20,18 @@ from hamcrest import (
 )
 
 from backend.local.postgres import free_port
+from backend.settings import Settings
 from steps.support import checks
 from steps.support.local import port_is_free, run_web_until_exit, sigterm_a_second_instance, web_process_pid
 from steps.support.tasks import create_task, tasks_path
 from steps.verification_steps import wait_for_health
 
 REPORTS_LOGS = "reports/logs"
-FAST_503_SECONDS = 7.0  # pool_timeout (5 s) bounds the worst case; a hang would be 30 s+
+# Worst case by design (ADR 0002): behind PgBouncer the first statement after the database vanished waits out
+# DATABASE_COMMAND_TIMEOUT, then SQLAlchemy spends up to 2 s closing the dead connection; 1 s margin. A hang
+# (no statement bound) is PgBouncer's query_wait_timeout: 120 s.
+SQLALCHEMY_GRACEFUL_CLOSE_SECONDS = 2.0
+FAST_503_SECONDS = Settings.model_fields["database_command_timeout"].default + SQLALCHEMY_GRACEFUL_CLOSE_SECONDS + 1.0
 START_FAILURE_SECONDS = 10.0
 SECRET_VARIABLES = ("BETTER_AUTH_SECRET", "JWT_SECRET")
 GRACEFUL_EXIT_CODES = (0, 143, -15)  # uvicorn re-raises the SIGTERM it handled once shutdown has completed
