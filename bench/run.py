@@ -127,6 +127,8 @@ async def _bench(rehearsal: Rehearsal, log_dir: Path, rows: list[Row], notes: li
     finally:
         await proxy.stop()
     rows += figures.suite_rows(direct_run, delayed_run)
+    notes += [f"Suite run {run.label}: output and reports in {run.output_dir}"
+              for run in (direct_run, delayed_run) if run.output_dir]
 
 
 def main() -> int:

@@ -2,8 +2,9 @@
 
 Runs the acceptance suite's live-safe set (``BASE_URL`` set, so ``@local`` scenarios are not run) against the
 deployment, once directly and once through :class:`bench.proxy.DelayProxy` (200 ms round trip). The suite runs
-from a scratch directory that links every top-level entry of the repository except ``reports/``, so its
-reports land there and the developer's ``reports/`` is left alone.
+from a scratch directory that links every top-level entry of the repository except ``reports/`` and holds a copy
+of ``environment.py`` (which writes its reports next to itself), so every report lands in the scratch directory
+and the developer's ``reports/`` is left alone.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import shutil
 import signal
 import sys
 import tempfile
@@ -20,7 +22,7 @@ from pathlib import Path
 
 from backend.local.rehearsal import ROOT
 
-SUITE_FILES = ("features", "steps")
+COPIED = ("environment.py",)  # files that locate reports/ from their own path
 SUITE_TIMEOUT_SECONDS = 240
 SUMMARY = re.compile(r"^\d+ (features?|scenarios?|steps?) passed", re.MULTILINE)
 
@@ -32,6 +34,7 @@ class SuiteRun:
     exit_code: int | None
     summary: str
     not_run_reason: str | None = None
+    output_dir: str | None = None
 
 
 def suite_present() -> str | None:
@@ -46,7 +49,9 @@ def suite_present() -> str | None:
 def _scratch_checkout() -> Path:
     scratch = Path(tempfile.mkdtemp(prefix="bench-suite-"))
     for entry in ROOT.iterdir():
-        if entry.name != "reports":
+        if entry.name in COPIED:
+            shutil.copy2(entry, scratch / entry.name)
+        elif entry.name != "reports":
             (scratch / entry.name).symlink_to(entry)
     return scratch
 
@@ -61,7 +66,6 @@ async def run_suite(label: str, base_url: str, secret: str, allowed_origin: str)
         "BASE_URL": base_url,
         "BETTER_AUTH_SECRET": secret,
         "ALLOWED_ORIGIN": allowed_origin,
-        "REPORTS_DIR": str(scratch / "reports"),
         "PYTHONPATH": str(ROOT),
     }
     started = time.monotonic()
@@ -77,7 +81,6 @@ async def run_suite(label: str, base_url: str, secret: str, allowed_origin: str)
         return SuiteRun(label, None, None, "", f"did not finish within {SUITE_TIMEOUT_SECONDS} s")
     wall = time.monotonic() - started
     text = output.decode(errors="replace")
-    (Path(tempfile.gettempdir()) / f"bench-suite-{label.replace(' ', '-')}.log").write_text(text)
-    summary = "; ".join(line.strip() for line in text.splitlines() if SUMMARY.match(line.strip())
-                        or re.match(r"^\d+ (features?|scenarios?|steps?) passed", line.strip()))
-    return SuiteRun(label, wall, process.returncode, summary)
+    (scratch / "behave-output.txt").write_text(text)
+    summary = "; ".join(line.strip() for line in text.splitlines() if SUMMARY.match(line.strip()))
+    return SuiteRun(label, wall, process.returncode, summary, output_dir=str(scratch))
