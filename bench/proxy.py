@@ -21,6 +21,8 @@ class DelayProxy:
         self.delay = delay_seconds
         self.server: asyncio.Server | None = None
         self.port = 0
+        self.writers: set[asyncio.StreamWriter] = set()
+        self.handlers: set[asyncio.Task[None]] = set()
 
     @property
     def url(self) -> str:
@@ -32,18 +34,31 @@ class DelayProxy:
         return self
 
     async def stop(self) -> None:
+        """Close the listener and every open socket, then let each handler end by itself (no cancellation)."""
         if self.server is not None:
             self.server.close()
-            await self.server.wait_closed()
+        for writer in list(self.writers):
+            writer.close()
+        if self.handlers:
+            await asyncio.wait(self.handlers, timeout=self.delay * 4 + 1)
 
     async def _connection(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
+        handler = asyncio.current_task()
+        if handler is not None:
+            self.handlers.add(handler)
         try:
             upstream_reader, upstream_writer = await asyncio.open_connection(self.target_host, self.target_port)
         except OSError:
             client_writer.close()
             return
-        await asyncio.gather(self._pipe(client_reader, upstream_writer), self._pipe(upstream_reader, client_writer),
-                             return_exceptions=True)
+        self.writers |= {client_writer, upstream_writer}
+        try:
+            await asyncio.gather(self._pipe(client_reader, upstream_writer),
+                                 self._pipe(upstream_reader, client_writer), return_exceptions=True)
+        finally:
+            self.writers -= {client_writer, upstream_writer}
+            if handler is not None:
+                self.handlers.discard(handler)
 
     async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         queue: asyncio.Queue[tuple[float, bytes]] = asyncio.Queue()

@@ -6,6 +6,8 @@ Every process started here is stopped here (by its own handle), whatever fails.
 from __future__ import annotations
 
 import asyncio
+import signal
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -131,7 +133,13 @@ async def _bench(rehearsal: Rehearsal, log_dir: Path, rows: list[Row], notes: li
               for run in (direct_run, delayed_run) if run.output_dir]
 
 
+def _exit_on_sigterm(signum: int, _frame: object) -> None:
+    """Turn SIGTERM into SystemExit so the ``finally`` blocks stop every process this run started."""
+    sys.exit(128 + signum)
+
+
 def main() -> int:
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     started = time.monotonic()
     machine = describe_machine()
     print("machine: " + "; ".join(f"{key} {value}" for key, value in machine.items()), flush=True)
