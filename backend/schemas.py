@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_serializer
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 1000
@@ -41,11 +41,9 @@ class TaskRead(BaseModel):
     description: str | None
     completed: bool
     created_at: datetime
+    # asyncpg decodes timestamptz as UTC-aware datetimes and pydantic writes UTC as "…Z": ISO-8601 UTC with no
+    # per-value Python serializer (one cost 5% of the list route's CPU in `make bench`'s profile).
     updated_at: datetime
-
-    @field_serializer("created_at", "updated_at")
-    def _as_utc(self, value: datetime) -> str:
-        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 class ErrorBody(BaseModel):
