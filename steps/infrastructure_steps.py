@@ -25,9 +25,10 @@ from hamcrest import (
     starts_with,
 )
 
+from backend.local.procfs import listening_addresses
 from steps.support import checks, repository
 from steps.support.http import json_body
-from steps.support.local import listening_addresses, web_process_pid
+from steps.support.local import web_process_pid
 from steps.support.tasks import tasks_path
 
 DEBUG_MARKERS = ("traceback", 'file "', "sqlalchemy", "asyncpg", "postgresql://", "exception", "line ")

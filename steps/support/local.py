@@ -2,12 +2,11 @@
 its port is taken or its secret is missing, how it stops on SIGTERM, and what happens when the database drops.
 
 Everything runs the Procfile's ``web`` line through honcho, as Railway does (backend.local.rehearsal).
-Linux-specific: listening sockets are read from /proc, the way ``ss -ltnp`` does.
+Linux-specific: listening sockets are read from /proc (backend.local.procfs).
 """
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import time
@@ -17,9 +16,8 @@ from pathlib import Path
 import httpx
 
 from backend.local.postgres import free_port
+from backend.local.procfs import command_line, descendants
 from backend.local.rehearsal import Rehearsal, start_procfile_web, stop_process, wait_until_healthy
-
-TCP_LISTEN = "0A"
 
 
 @dataclass(frozen=True)
@@ -33,69 +31,6 @@ class ProcessOutcome:
     @property
     def exited(self) -> bool:
         return self.exit_code is not None
-
-
-def children(pid: int) -> list[int]:
-    """Direct children of ``pid``, from /proc/<pid>/stat's parent field."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        parent = int(stat.rsplit(")", 1)[1].split()[1])
-        if parent == pid:
-            found.append(int(entry.name))
-    return found
-
-
-def listening_addresses(pid: int) -> list[tuple[str, int]]:
-    """(address, port) of every TCP socket ``pid`` listens on, IPv4 and IPv6."""
-    inodes = set()
-    for fd in Path(f"/proc/{pid}/fd").iterdir():
-        try:
-            target = os.readlink(fd)
-        except OSError:
-            continue
-        if target.startswith("socket:["):
-            inodes.add(target[8:-1])
-    found = []
-    for table, decode in (("tcp", _ipv4), ("tcp6", _ipv6)):
-        path = Path(f"/proc/net/{table}")
-        if not path.exists():
-            continue
-        for line in path.read_text().splitlines()[1:]:
-            fields = line.split()
-            if fields[3] == TCP_LISTEN and fields[9] in inodes:
-                address, port = fields[1].split(":")
-                found.append((decode(address), int(port, 16)))
-    return found
-
-
-def _ipv4(hex_address: str) -> str:
-    return ".".join(str(int(hex_address[i:i + 2], 16)) for i in (6, 4, 2, 0))
-
-
-def _ipv6(hex_address: str) -> str:
-    return "::" if set(hex_address) == {"0"} else hex_address
-
-
-def descendants(pid: int) -> list[int]:
-    found, queue = [], [pid]
-    while queue:
-        for child in children(queue.pop()):
-            found.append(child)
-            queue.append(child)
-    return found
-
-
-def command_line(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-    except OSError:
-        return ""
 
 
 def web_process_pid(rehearsal: Rehearsal) -> int:

@@ -6,7 +6,6 @@ requests on SIGTERM and dispose of the engine. Started sparingly: each start cos
 from __future__ import annotations
 
 import asyncio
-import os
 import secrets
 import signal
 import socket
@@ -22,6 +21,7 @@ import pytest
 
 from backend.database import APPLICATION_NAME
 from backend.local.postgres import LocalPostgres, free_port
+from backend.local.procfs import TCP_ESTABLISHED, listening_addresses, tcp_sockets
 from backend.local.rehearsal import ROOT
 from tests.backend.conftest import WebProcess, make_token, new_user_id, port_accepts, web_process
 
@@ -34,32 +34,13 @@ def production_environment(postgres: LocalPostgres, secret: str) -> dict[str, st
             "CORS_ORIGINS": ALLOWED}
 
 
-def tcp_sockets(pid: int) -> list[tuple[str, int, int, str]]:
-    """(local address, local port, remote port, state) of ``pid``'s TCP sockets, read from /proc: no tool needed."""
-    inodes = set()
-    for descriptor in Path(f"/proc/{pid}/fd").iterdir():
-        try:
-            target = os.readlink(descriptor)
-        except OSError:
-            continue
-        if target.startswith("socket:["):
-            inodes.add(target[8:-1])
-    found = []
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        for line in Path(table).read_text().splitlines()[1:]:
-            fields = line.split()
-            if fields[9] in inodes:
-                address, port = fields[1].split(":")
-                found.append((address, int(port, 16), int(fields[2].split(":")[1], 16), fields[3]))
-    return found
-
-
 def listening_ports(pid: int) -> set[tuple[str, int]]:
-    return {(address, port) for address, port, _, state in tcp_sockets(pid) if state == "0A"}  # 0A: LISTEN
+    return set(listening_addresses(pid))
 
 
 def database_client_ports(pid: int, database_port: int) -> list[int]:
-    return [port for _, port, remote, state in tcp_sockets(pid) if remote == database_port and state == "01"]
+    return [sock.port for sock in tcp_sockets(pid)
+            if sock.remote_port == database_port and sock.state == TCP_ESTABLISHED]
 
 
 def run_until_exit(tmp_path: Path, environment: dict[str, str], port: int) -> tuple[WebProcess, bool, float]:
@@ -136,7 +117,7 @@ def test_it_listens_on_port_and_only_there(running_web: tuple[WebProcess, str]) 
     web, _ = running_web
 
     assert "uvicorn" in Path(f"/proc/{web.process.pid}/cmdline").read_text()  # `exec`: no shell in between
-    assert listening_ports(web.process.pid) == {("00000000", web.port)}  # 0.0.0.0:$PORT, nothing else
+    assert listening_ports(web.process.pid) == {("0.0.0.0", web.port)}  # noqa: S104 (what the Procfile must bind: $PORT, nothing else)
 
 
 def test_the_process_serves_production_as_configured(running_web: tuple[WebProcess, str]) -> None:
