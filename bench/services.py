@@ -48,14 +48,7 @@ def start_app(label: str, environment: dict[str, str], log_dir: Path) -> Server:
     """The Procfile ``web`` line (honcho), as the rehearsal runs it, on a fresh port."""
     port = free_port()
     log = log_dir / f"{label.replace(' ', '-')}.log"
-    process = start_procfile_web(port, environment, log)
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_healthy(base_url, process, log)
-    except BaseException:
-        stop_process(process)
-        raise
-    return Server(label, base_url, process)
+    return _healthy_server(label, port, start_procfile_web(port, environment, log), log)
 
 
 def start_baseline(label: str, environment: dict[str, str], log_dir: Path) -> Server:
@@ -68,6 +61,11 @@ def start_baseline(label: str, environment: dict[str, str], log_dir: Path) -> Se
          "--no-server-header", "--lifespan", "on"],
         cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
+    return _healthy_server(label, port, process, log_path)
+
+
+def _healthy_server(label: str, port: int, process: subprocess.Popen[bytes], log_path: Path) -> Server:
+    """Wait for /health 200 like Railway does; a process that never gets there is stopped, not leaked."""
     base_url = f"http://127.0.0.1:{port}"
     try:
         wait_until_healthy(base_url, process, log_path)
