@@ -15,10 +15,15 @@ import socket
 import subprocess
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
-from pgserver._commands import POSTGRES_BIN_PATH
-from pgserver.utils import ensure_prefix_permissions, ensure_user_exists
+with warnings.catch_warnings():
+    # pgserver computes a runtime folder at import time and warns when XDG_RUNTIME_DIR is unset (CI, root shells);
+    # this module does not use that folder.
+    warnings.simplefilter("ignore")
+    from pgserver._commands import POSTGRES_BIN_PATH
+    from pgserver.utils import ensure_prefix_permissions, ensure_user_exists
 
 SYSTEM_USER_WHEN_ROOT = "pgserver"  # PostgreSQL refuses to run as root; pgserver's convention.
 DATABASE = "postgres"
