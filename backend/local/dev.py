@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 
@@ -24,14 +25,18 @@ def main() -> int:
     environment.setdefault("ENVIRONMENT", "development")
     run_migrations(environment)
     port = environment.get("PORT", "8000")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "backend.main:create_app_from_environment", "--factory",
+         "--reload", "--host", "127.0.0.1", "--port", port],
+        cwd=ROOT, env=environment,
+    )
+    # Ctrl-C or SIGTERM: stop the server first, then the database it uses, so nothing is left running.
+    signal.signal(signal.SIGTERM, lambda *_: server.terminate())
     try:
-        return subprocess.call(
-            [sys.executable, "-m", "uvicorn", "backend.main:create_app_from_environment", "--factory",
-             "--reload", "--host", "127.0.0.1", "--port", port],
-            cwd=ROOT, env=environment,
-        )
+        return server.wait()
     except KeyboardInterrupt:
-        return 0
+        server.terminate()
+        return server.wait()
     finally:
         if postgres is not None:
             postgres.stop()
