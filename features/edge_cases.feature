@@ -4,7 +4,7 @@
 Feature: Edge cases
   What production does when its database drops out, its secret is missing, or its port is taken.
 
-  @EC1 @local @FR-005 @adr-0002 @adr-0009 @adr-0012 @adr-0017
+  @EC1 @local @FR-005 @adr-0002 @adr-0009 @adr-0012 @adr-0017 @adr-0018
   Scenario: Database connection dropout: a fast 503, the process stays up, recovery without a restart
     Given the service is running with its database up
     When the database connection drops out

@@ -12,7 +12,7 @@ Feature: Secure Production Infrastructure
     And correctly interprets the environment as `production`
     And it shows no debug output: unknown routes and malformed bodies get short JSON errors
 
-  @US1.2 @P1 @FR-003 @adr-0002 @adr-0003 @adr-0004 @adr-0010 @adr-0012
+  @US1.2 @P1 @FR-003 @adr-0002 @adr-0003 @adr-0004 @adr-0010 @adr-0012 @adr-0018
   Scenario: The backend reaches Neon through asyncpg with a pool tuned for it
     Given a Neon PostgreSQL database
     When the backend initializes

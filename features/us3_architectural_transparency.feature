@@ -26,6 +26,7 @@ Feature: Architectural Transparency & Auditing
       | audit report generated from the results               | 0015 |
       | secret scanning                                       | 0016 |
       | request hardening                                     | 0017 |
+      | pool size confirmed by the benchmark                  | 0018 |
     When the deployment is finalized
     Then a corresponding ADR exists with rationale and tradeoffs
     And every ADR a scenario cites exists and names scenarios that confirm it
