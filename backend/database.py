@@ -58,10 +58,6 @@ def is_database_unavailable(error: BaseException) -> bool:
     return False
 
 
-class DatabaseUnavailable(Exception):
-    """Raised (or translated to) when the database cannot answer; the API turns it into a 503."""
-
-
 def create_engine(settings: Settings) -> AsyncEngine:
     """Build the pool: small, pre-pinged, recycled before Neon suspends, failing fast when Neon is gone."""
     target = settings.database

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from uuid import uuid4
 
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
@@ -83,8 +84,6 @@ def pgbouncer_connect_args() -> dict[str, Any]:
     statement caches must be off and every prepared statement needs a name no other client can collide with.
     Decision: history/adr/0003-pgbouncer-transaction-mode.md.
     """
-    from uuid import uuid4
-
     return {
         "statement_cache_size": 0,
         "prepared_statement_cache_size": 0,

@@ -12,7 +12,7 @@ from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 
-from backend.database import UNAVAILABLE_ERRORS, DatabaseUnavailable, is_database_unavailable
+from backend.database import UNAVAILABLE_ERRORS, is_database_unavailable
 
 logger = logging.getLogger("backend.errors")
 
@@ -39,7 +39,7 @@ async def _unexpected(request: Request, error: Exception) -> JSONResponse:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    for error_type in (DatabaseUnavailable, *UNAVAILABLE_ERRORS):
+    for error_type in UNAVAILABLE_ERRORS:
         app.add_exception_handler(error_type, _database_unavailable)
     app.add_exception_handler(DBAPIError, _database_error)
     app.add_exception_handler(Exception, _unexpected)

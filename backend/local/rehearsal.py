@@ -58,7 +58,6 @@ class Rehearsal:
         self.secret = secrets.token_urlsafe(48)  # generated per run; never written to the repository
         self.process: subprocess.Popen[bytes] | None = None
         self.log_path = self.log_path or self.work_dir / "app.log"
-        self.started_at: float | None = None
         self.ready_after_seconds: float | None = None
 
     @property
@@ -94,7 +93,6 @@ class Rehearsal:
                 self.pgbouncer = LocalPgBouncer(self.postgres).start()
             environment = self.environment()
             run_migrations(environment)
-            self.started_at = time.monotonic()
             self.process = start_procfile_web(self.port, environment, self.log_path)
             self.ready_after_seconds = wait_until_healthy(self.base_url, self.process, self.log_path)
         except BaseException:
