@@ -96,13 +96,13 @@ async def delete_task(user_id: AuthorizedUserId, task_id: int, session: Session)
 @router.patch("/{task_id}/complete", response_model=TaskRead, responses=NOT_FOUND)
 async def toggle_complete(user_id: AuthorizedUserId, task_id: int, session: Session) -> Task:
     """Flip ``completed`` in one statement, so two concurrent toggles cannot both read the old value."""
-    task_found = await session.scalar(
+    task = await session.scalar(
         update(Task)
         .where(Task.id == task_id, Task.user_id == user_id)
         .values(completed=~Task.completed)
-        .returning(Task.id)
+        .returning(Task)
     )
-    if task_found is None:
+    if task is None:
         raise _not_found()
     await session.commit()
-    return await _owned_task(session, user_id, task_id)
+    return task
