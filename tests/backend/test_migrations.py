@@ -4,8 +4,12 @@ through the same async env.py Railway's pre-deploy uses, down and up again, on a
 
 from __future__ import annotations
 
+import secrets
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import anyio
 import asyncpg
@@ -20,6 +24,7 @@ from backend.local.postgres import LocalPostgres
 from backend.local.rehearsal import ROOT
 from backend.models import Base
 from backend.settings import Settings
+from tests.backend.conftest import clean_environment
 
 pytestmark = pytest.mark.anyio
 
@@ -83,3 +88,20 @@ def test_the_app_never_creates_tables_itself() -> None:
                  if "create_all" in path.read_text()]
 
     assert offenders == []
+
+
+@pytest.mark.parametrize("variable", ["DATABASE_URL", "DATABASE_DIRECT_URL"])
+def test_alembic_never_prints_a_password_containing_an_at_sign(variable: str, tmp_path: Path) -> None:
+    """Railway's pre-deploy step runs ``alembic upgrade head``; its log must not carry the password either."""
+    password_tail = "S" + secrets.token_hex(8)
+    raw = f"postgresql://owner:p@ss:{password_tail}@ep-x-123456.us-east-2.aws.neon.tech/neondb"
+
+    finished = subprocess.run([sys.executable, "-m", "alembic", "upgrade", "head"], cwd=ROOT, capture_output=True,
+                              text=True, timeout=60, env=clean_environment(**{variable: raw}))
+
+    output = finished.stdout + finished.stderr
+    assert finished.returncode == 2, output
+    assert variable in output
+    assert password_tail not in output
+    assert "p@ss" not in output
+    assert "Traceback" not in output

@@ -61,6 +61,8 @@ def run_until_exit(tmp_path: Path, environment: dict[str, str], port: int) -> tu
 
 SHORT_SECRET = "fail-fast-probe-" + "7" * 8  # too short on purpose; asserted never to be echoed
 NEON_PASSWORD = "npg_" + "w" * 12
+AT_SIGN_TAIL = "S" + secrets.token_hex(8)  # the rest of a password whose "@" was not percent-encoded
+AT_SIGN_URL = f"postgresql://owner:p@ss:{AT_SIGN_TAIL}@ep-x-123456-pooler.us-east-2.aws.neon.tech/neondb"
 
 
 @pytest.mark.parametrize(
@@ -72,8 +74,11 @@ NEON_PASSWORD = "npg_" + "w" * 12
           "JWT_SECRET": SHORT_SECRET, "CORS_ORIGINS": "*,http://tasks-frontend.vercel.app",
           "CORS_ORIGIN_REGEX": r"https://.*\.vercel\.app", "DATABASE_POOL_SIZE": "lots"},
          ["DATABASE_URL", "BETTER_AUTH_SECRET", "CORS_ORIGINS", "CORS_ORIGIN_REGEX", "DATABASE_POOL_SIZE"]),
+        ({"ENVIRONMENT": "production", "DATABASE_URL": AT_SIGN_URL, "DATABASE_DIRECT_URL": AT_SIGN_URL,
+          "BETTER_AUTH_SECRET": secrets.token_urlsafe(48), "CORS_ORIGINS": ALLOWED},
+         ["DATABASE_URL", "DATABASE_DIRECT_URL"]),
     ],
-    ids=["nothing-set", "railway-without-environment", "everything-wrong"],
+    ids=["nothing-set", "railway-without-environment", "everything-wrong", "password-with-at-sign"],
 )
 def test_production_with_bad_configuration_exits_before_binding_with_one_message(
     tmp_path: Path, environment: dict[str, str], named: list[str]
@@ -97,6 +102,8 @@ def test_production_with_bad_configuration_exits_before_binding_with_one_message
     ]
     assert NEON_PASSWORD not in log
     assert SHORT_SECRET not in log
+    assert AT_SIGN_TAIL not in log
+    assert "p@ss" not in log
 
 
 # ------------------------------------------------------------------------------------------------ port

@@ -11,7 +11,7 @@ import secrets
 import pytest
 from pydantic import ValidationError
 
-from backend.database_url import ASYNC_DRIVER
+from backend.database_url import ASYNC_DRIVER, redact_url
 from backend.settings import Environment, Settings, configuration_problems
 
 NEON_PASSWORD = "npg_" + "q" * 12  # shaped like Neon's; the assertions check it never leaks
@@ -104,10 +104,10 @@ def test_local_urls_keep_their_sslmode_and_neon_never_downgrades_silently() -> N
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [
-        (f"mysql://neondb_owner:{NEON_PASSWORD}@{NEON_HOST}/neondb", "unsupported scheme 'mysql'"),
+        (f"mysql://neondb_owner:{NEON_PASSWORD}@{NEON_HOST}/neondb", "unsupported scheme in mysql://"),
         (f"postgresql://neondb_owner:{NEON_PASSWORD}@{NEON_HOST}/", "names no database"),
-        (f"postgresql://neondb_owner:{NEON_PASSWORD}@{NEON_HOST}/neondb?sslmode=sometimes", "sslmode 'sometimes'"),
-        (f"neondb_owner:{NEON_PASSWORD}@{NEON_HOST}", "not a database URL"),
+        (f"postgresql://neondb_owner:{NEON_PASSWORD}@{NEON_HOST}/neondb?sslmode=sometimes", "sslmode of postgresql://"),
+        (f"neondb_owner:{NEON_PASSWORD}@{NEON_HOST}", "<not a URL>"),
     ],
     ids=["scheme", "no-database", "bad-sslmode", "not-a-url"],
 )
@@ -310,3 +310,53 @@ def test_pool_defaults_suit_neon() -> None:
     assert settings.database_pool_timeout <= 10
     assert settings.health_timeout == 2.0
     assert settings.database_pool_size + settings.database_max_overflow <= 20
+
+
+# ------------------------------------------------------------------------------------------------ redaction
+
+
+def at_sign_urls(password_tail: str) -> list[str]:
+    """Passwords with ``@``, ``:`` or ``/`` pasted without percent-encoding: each one confuses a URL parser."""
+    return [
+        f"postgresql://neondb_owner:p@ss:{password_tail}@{NEON_HOST}/neondb?sslmode=require",
+        f"postgresql://neondb_owner:p@ss:{password_tail}@{NEON_HOST}:5432/neondb",
+        f"postgresql://neondb_owner:p@ss{password_tail}@{NEON_HOST}/neondb",
+        f"postgresql://neondb_owner:{password_tail}@{NEON_HOST}:port/neondb",
+        f"postgresql://neondb_owner:{password_tail}@[::1/neondb",
+        f"postgresql://neondb_owner:{password_tail}/{NEON_HOST}/neondb",
+    ]
+
+
+AT_SIGN_CASES = ["colon-after-at", "colon-after-at-with-port", "at-only", "bad-port", "bad-ipv6", "slash"]
+
+
+@pytest.mark.parametrize("case", range(len(AT_SIGN_CASES)), ids=AT_SIGN_CASES)
+@pytest.mark.parametrize("variable", ["database_url", "database_direct_url"])
+def test_a_url_error_shows_nothing_after_the_scheme_but_the_host(variable: str, case: int) -> None:
+    password_tail = "S" + secrets.token_hex(8)  # never all digits: it must not parse as a port
+    raw = at_sign_urls(password_tail)[case]
+
+    problems = problems_of(**production(**{variable: raw}))
+
+    message = "\n".join(problems)
+    assert problems and all(line.startswith(variable.upper() + ": ") for line in problems), problems
+    for piece in (password_tail, "p@ss", "neondb_owner:", "neon.tech/", "neondb?", "5432", ":port"):
+        assert piece not in message, (piece, message)
+
+
+def test_redaction_keeps_only_the_scheme_and_the_host() -> None:
+    tail = secrets.token_hex(8)
+
+    assert redact_url(f"postgresql://owner:p@ss:{tail}@{NEON_HOST}:5432/db?sslmode=require") == (
+        f"postgresql://{NEON_HOST}")
+    assert redact_url(f"postgres://{NEON_HOST}/db") == f"postgres://{NEON_HOST}"
+    assert redact_url("postgresql://owner@[::1]:5432/db") == "postgresql://[::1]"
+    assert tail not in redact_url(f"owner:{tail}@{NEON_HOST}/db")
+    assert tail not in redact_url(f"postgresql://owner:{tail}/{NEON_HOST}/db")
+    assert tail not in redact_url(f"{tail}://{NEON_HOST}/db")
+
+
+def test_the_start_up_description_of_a_database_is_its_redacted_url() -> None:
+    settings = Settings(**production())
+
+    assert settings.database.safe_description == f"postgresql+asyncpg://{NEON_HOST}"
