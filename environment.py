@@ -21,7 +21,7 @@ from pathlib import Path
 import behave
 import httpx
 
-from steps.support.config import LOCAL_ONLY_REASON, SuiteConfig, SuiteConfigError
+from steps.support.config import LOCAL_ONLY_REASON, SuiteConfig, SuiteConfigError, skip_reason
 from steps.support.http import REDACT, Api
 from steps.support.suite import RunRecord, ScenarioTiming, Suite
 from steps.support.tokens import TokenMint
@@ -72,9 +72,10 @@ def _first_look(suite: Suite) -> None:
 
 def before_scenario(context, scenario):
     context.scenario_started = time.monotonic()
-    if LOCAL_TAG in scenario.effective_tags and context.suite.is_live:
-        context.suite.record.not_run[scenario.name] = LOCAL_ONLY_REASON
-        scenario.skip(reason=f"@local: {LOCAL_ONLY_REASON}")
+    reason = skip_reason(scenario.effective_tags, context.suite.config)  # the rule the FR-007 scenario checks
+    if reason is not None:
+        context.suite.record.not_run[scenario.name] = reason
+        scenario.skip(reason=reason)
 
 
 def after_scenario(context, scenario):

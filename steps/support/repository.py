@@ -233,6 +233,23 @@ def render_audit_report(work_dir: Path) -> RenderedReport:
     return RenderedReport(markdown, out_dir, completed.returncode, (completed.stdout + completed.stderr)[-2000:])
 
 
+def unlisted_routes(endpoints_section: str) -> tuple[list[str], list[str]]:
+    """(every route as ``"METHOD /path"``, those the report's Endpoints section does not list).
+
+    The routes come from the route table the report itself is generated from (``audit.inventory.endpoints``),
+    never from ``app.routes``: on this FastAPI that yields included routers without methods, i.e. nothing to
+    check, and a check with nothing to check cannot fail."""
+    from audit.inventory import endpoints
+
+    listed = set()
+    for line in endpoints_section.splitlines():
+        cells = [cell.strip().strip("`") for cell in re.split(r"(?<!\\)\|", line)[1:-1]]
+        if len(cells) >= 2:
+            listed.update((method, cells[1]) for method in cells[0].split())
+    expected = [f"{method} {endpoint.path}" for endpoint in endpoints() for method in endpoint.methods]
+    return expected, [route for route in expected if tuple(route.split(" ", 1)) not in listed]
+
+
 def report_sections(markdown: str) -> dict[str, str]:
     """Level-2 sections by lower-cased title without their number ("## 4. Endpoints" → "endpoints")."""
     sections: dict[str, str] = {}
