@@ -19,6 +19,7 @@ class TcpSocket:
     port: int
     remote_port: int
     state: str  # /proc/net/tcp state code: 01 established, 0A listen
+    send_queue: int = 0  # bytes written by the process, not yet acknowledged by the peer (``ss``'s Send-Q)
 
     @property
     def listening(self) -> bool:
@@ -44,7 +45,8 @@ def tcp_sockets(pid: int) -> list[TcpSocket]:
             fields = line.split()
             if fields[9] in inodes:
                 address, port = fields[1].split(":")
-                found.append(TcpSocket(decode(address), int(port, 16), int(fields[2].split(":")[1], 16), fields[3]))
+                found.append(TcpSocket(decode(address), int(port, 16), int(fields[2].split(":")[1], 16), fields[3],
+                                       int(fields[4].split(":")[0], 16)))
     return found
 
 

@@ -8,16 +8,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
+from fastapi import APIRouter, HTTPException, Query, Response, status
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.auth import AuthorizedUserId
-from backend.database import get_session
+from backend.database import Session
 from backend.models import Task
 from backend.schemas import ErrorBody, TaskCreate, TaskRead, TaskUpdate
-
-Session = Annotated[AsyncSession, Depends(get_session)]
 
 router = APIRouter(
     prefix="/api/{user_id}/tasks",
