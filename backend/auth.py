@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 import jwt
-from fastapi import Depends, HTTPException, Path, Request, status
+from fastapi import Depends, HTTPException, Request, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from backend.schemas import UserId
 from backend.settings import Settings
 
 SHARED_SECRET_ALGORITHMS = ["HS256"]
@@ -137,11 +138,8 @@ async def current_user_id(
         raise _unauthorized(str(error)) from None
 
 
-UserIdPath = Annotated[str, Path(min_length=1, max_length=128, description="Must equal the token's `sub`.")]
-
-
 async def authorized_user_id(
-    user_id: UserIdPath, token_user_id: Annotated[str, Depends(current_user_id)]
+    user_id: UserId, token_user_id: Annotated[str, Depends(current_user_id)]
 ) -> str:
     """The path's user id, once proven to be the caller's own: 403 when it is someone else's."""
     if user_id != token_user_id:

@@ -5,10 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
+from fastapi import Path
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 1000
+USER_ID_MAX = 128  # the tasks.user_id column's length
+TASK_ID_MAX = 2**63 - 1  # tasks.id is a BIGINT identity starting at 1
+
+# Path parameters that reach the database, defined once for every route. A value no row can have is invalid input
+# (422, like a non-integer id), never a driver error: an id past int64 used to be a 500 (issue 9 item 5, ADR 0017).
+TaskId = Annotated[int, Path(ge=1, le=TASK_ID_MAX, description="A task id: an integer from 1 to 2^63-1.")]
+UserId = Annotated[str, Path(min_length=1, max_length=USER_ID_MAX, pattern=r"^[^\x00-\x1f\x7f]+$",
+                             description="Must equal the token's `sub`; 1-128 characters, no control characters.")]
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX)]
 Description = Annotated[str, StringConstraints(max_length=DESCRIPTION_MAX)]

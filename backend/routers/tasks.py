@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.auth import AuthorizedUserId
 from backend.database import Session
 from backend.models import Task
-from backend.schemas import ErrorBody, TaskCreate, TaskRead, TaskUpdate
+from backend.schemas import ErrorBody, TaskCreate, TaskId, TaskRead, TaskUpdate
 
 router = APIRouter(
     prefix="/api/{user_id}/tasks",
@@ -67,12 +67,12 @@ async def create_task(user_id: AuthorizedUserId, body: TaskCreate, session: Sess
 
 
 @router.get("/{task_id}", response_model=TaskRead, responses=NOT_FOUND)
-async def read_task(user_id: AuthorizedUserId, task_id: int, session: Session) -> Task:
+async def read_task(user_id: AuthorizedUserId, task_id: TaskId, session: Session) -> Task:
     return await _owned_task(session, user_id, task_id)
 
 
 @router.put("/{task_id}", response_model=TaskRead, responses=NOT_FOUND)
-async def update_task(user_id: AuthorizedUserId, task_id: int, body: TaskUpdate, session: Session) -> Task:
+async def update_task(user_id: AuthorizedUserId, task_id: TaskId, body: TaskUpdate, session: Session) -> Task:
     task = await _owned_task(session, user_id, task_id)
     task.title = body.title
     task.description = body.description
@@ -84,7 +84,7 @@ async def update_task(user_id: AuthorizedUserId, task_id: int, body: TaskUpdate,
 
 
 @router.delete("/{task_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
-async def delete_task(user_id: AuthorizedUserId, task_id: int, session: Session) -> Response:
+async def delete_task(user_id: AuthorizedUserId, task_id: TaskId, session: Session) -> Response:
     task = await _owned_task(session, user_id, task_id)
     await session.delete(task)
     await session.commit()
@@ -92,7 +92,7 @@ async def delete_task(user_id: AuthorizedUserId, task_id: int, session: Session)
 
 
 @router.patch("/{task_id}/complete", response_model=TaskRead, responses=NOT_FOUND)
-async def toggle_complete(user_id: AuthorizedUserId, task_id: int, session: Session) -> Task:
+async def toggle_complete(user_id: AuthorizedUserId, task_id: TaskId, session: Session) -> Task:
     """Flip ``completed`` in one statement, so two concurrent toggles cannot both read the old value."""
     task = await session.scalar(
         update(Task)
