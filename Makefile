@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 RESULTS := reports
 
-.PHONY: install test lint unit acceptance report verify run migrate bench clean
+.PHONY: install test lint unit acceptance report verify run migrate bench clean node-deps better-auth railway-types
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,7 +34,24 @@ verify: $(STAMP)
 	@status=0; $(MAKE) --no-print-directory acceptance || status=$$?; \
 	$(MAKE) --no-print-directory report || status=$$?; exit $$status
 
-test: lint unit acceptance
+test: lint node-deps unit acceptance
+
+# Node checks (a real Better Auth server; Railway's SDK types): `npm ci` from the committed lockfiles, again only
+# when a lockfile changed. Without npm the checks skip themselves with one line each (tests/node_projects.py).
+NODE_PROJECTS := integration/better-auth .railway
+node-deps:
+	@if ! command -v npm >/dev/null 2>&1; then echo "npm not found: Better Auth and Railway SDK checks will be skipped"; \
+	else for dir in $(NODE_PROJECTS); do [ $$dir/node_modules/.ci-done -nt $$dir/package-lock.json ] || \
+	  { npm ci --prefix $$dir --no-audit --no-fund --loglevel=error && touch $$dir/node_modules/.ci-done; } || exit 1; \
+	done; fi
+
+# A real Better Auth signs users up; the backend must accept its tokens for their own tasks only (ADR 0007).
+better-auth: $(STAMP) node-deps
+	$(PY) -m pytest -q tests/backend/test_better_auth.py
+
+# .railway/railway.ts type-checked against Railway's own SDK (ADR 0014).
+railway-types: $(STAMP) node-deps
+	$(PY) -m pytest -q tests/audit/test_railway_sdk.py tests/audit/test_railway_iac.py
 
 run: $(STAMP)
 	$(PY) -m backend.local.dev

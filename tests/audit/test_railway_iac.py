@@ -1,7 +1,8 @@
 """.railway/railway.ts must keep saying what the code does (ADR 0014): Procfile start command, /health, pre-deploy
 migrations, restart on failure, and no secret value.
 
-There is no TypeScript toolchain here, so the file is checked as text; `railway config plan` is the real check.
+These are the rules types cannot express, checked as text; tests/audit/test_railway_sdk.py type-checks the file
+against Railway's own SDK. `railway config plan` against a real project remains the final check.
 """
 
 from __future__ import annotations

@@ -1,0 +1,165 @@
+"""Drive the real Better Auth server in integration/better-auth/ (Node): start it, sign users up, get their JWTs.
+
+The tokens the backend's Better Auth tests verify are minted by Better Auth itself (its JWT plugin, its key set,
+its `iss`/`aud` defaults), not by this project. Decision: history/adr/0007-pyjwt-hs256-and-jwks.md.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import subprocess
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import httpx
+import jwt
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+
+from backend.local.postgres import LocalPostgres, free_port
+from backend.local.rehearsal import ROOT
+from tests.backend.conftest import clean_environment
+from tests.node_projects import node_project_missing
+
+HARNESS = ROOT / "integration" / "better-auth"
+START_TIMEOUT_SECONDS = 60
+
+
+def missing_tool() -> str | None:
+    """Why the harness cannot run here (one line), or None when it can."""
+    return node_project_missing(HARNESS, "better-auth")
+
+
+@dataclass(frozen=True)
+class SignedUpUser:
+    id: str
+    token: str  # the JWT from Better Auth's /api/auth/token
+    session_cookie_jwt: str  # Better Auth's own HS256 artefact: the session cache cookie ("jwt" strategy)
+
+
+@dataclass
+class BetterAuthServer:
+    """One Better Auth server signing with ``algorithm``, its tables in their own database on ``postgres``."""
+
+    postgres: LocalPostgres
+    algorithm: str
+    log_dir: Path
+    secret: str = field(default_factory=lambda: secrets.token_urlsafe(48))
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base_url(self) -> str:
+        """Also what Better Auth puts in `iss` and `aud` by default."""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def jwks_url(self) -> str:
+        return f"{self.base_url}/api/auth/jwks"
+
+    def start(self) -> BetterAuthServer:
+        database = f"better_auth_{uuid.uuid4().hex[:8]}"
+        self.postgres.psql(f"CREATE DATABASE {database}")
+        environment = clean_environment(
+            DATABASE_URL=self.postgres.url.rsplit("/", 1)[0] + f"/{database}",
+            BETTER_AUTH_SECRET=self.secret, BETTER_AUTH_URL=self.base_url, JWT_ALG=self.algorithm,
+        )
+        log_path = self.log_dir / f"better-auth-{self.algorithm}-{self.port}.log"
+        with log_path.open("wb") as log:
+            self.process = subprocess.Popen(["node", str(HARNESS / "server.mjs")], cwd=HARNESS, env=environment,
+                                            stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        with httpx.Client(timeout=2) as http:
+            while time.monotonic() < deadline:
+                if self.process.poll() is not None:
+                    raise RuntimeError(f"Better Auth exited {self.process.returncode}:\n{log_path.read_text()}")
+                try:
+                    if http.get(f"{self.base_url}/api/auth/ok").status_code == 200:
+                        return self
+                except httpx.TransportError:
+                    pass
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"Better Auth did not answer within {START_TIMEOUT_SECONDS}s:\n{log_path.read_text()}")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def key_set(self) -> dict[str, Any]:
+        response = httpx.get(self.jwks_url, timeout=10)
+        response.raise_for_status()
+        return response.json()
+
+    def sign_up(self) -> SignedUpUser:
+        """A new user through Better Auth's email/password sign-up, then their JWT from its token endpoint."""
+        # Better Auth refuses cookie-carrying POSTs without a trusted Origin (its CSRF check), as a browser sends.
+        with httpx.Client(base_url=self.base_url, headers={"Origin": self.base_url}, timeout=10) as http:
+            email = f"user-{uuid.uuid4().hex[:12]}@example.com"
+            signed_up = http.post("/api/auth/sign-up/email",
+                                  json={"email": email, "password": secrets.token_urlsafe(16), "name": "Test User"})
+            signed_up.raise_for_status()
+            token = http.get("/api/auth/token")
+            token.raise_for_status()
+            return SignedUpUser(id=signed_up.json()["user"]["id"], token=token.json()["token"],
+                                session_cookie_jwt=http.cookies["better-auth.session_data"])
+
+
+def impostor_key_set(real_key_set: dict[str, Any]) -> dict[str, Any]:
+    """The same key ids, algorithms and key types as ``real_key_set``, with freshly generated key material.
+
+    A backend pointed at this finds the token's `kid` and must then reject the signature itself.
+    """
+    return {"keys": [{**_fresh_public_jwk(key["alg"]), "kid": key["kid"], "alg": key["alg"]}
+                     for key in real_key_set["keys"]]}
+
+
+def _fresh_public_jwk(algorithm: str) -> dict[str, Any]:
+    private: Any
+    if algorithm == "EdDSA":
+        private = ed25519.Ed25519PrivateKey.generate()
+    elif algorithm == "ES256":
+        private = ec.generate_private_key(ec.SECP256R1())
+    elif algorithm == "RS256":
+        private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    else:
+        raise ValueError(f"no key type for {algorithm}")
+    return json.loads(jwt.get_algorithm_by_name(algorithm).to_jwk(private.public_key()))
+
+
+@contextmanager
+def served_key_set(key_set: dict[str, Any]) -> Iterator[str]:
+    """Serve ``key_set`` as a JWKS on loopback (the standard library's HTTP server); yields its URL."""
+    body = json.dumps(key_set).encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/api/auth/jwks"
+    finally:
+        server.shutdown()
+        server.server_close()
