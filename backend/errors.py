@@ -2,21 +2,93 @@
 
 Spec edge case "Database Connection Dropout": an unreachable database is a fast 503 and the process stays up;
 the pool's pre-ping and a fresh connection bring it back by itself.
+
+Bad input is a 4xx and nothing more (issue 9 items 4, 6, 7; ADR 0017): a 422 names what is wrong (``loc``,
+``msg``, ``type``) but never echoes the input, a body that cannot be decoded is a 422 like any other invalid body,
+a 405 lists every method of the path in ``Allow``, and a client error writes no log line of its own (uvicorn's
+access line is the one line); only a real server fault logs a traceback.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from typing import Any
 
 from fastapi import FastAPI, Request, status
-from fastapi.responses import JSONResponse
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DBAPIError
+from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from backend.database import UNAVAILABLE_ERRORS, is_database_unavailable
 
 logger = logging.getLogger("backend.errors")
 
 DATABASE_UNAVAILABLE = {"detail": "database unavailable"}
+HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+LOC_PART_MAX = 64  # a key of the client's JSON object can be tens of kilobytes: name it, don't echo it
+
+
+def _safe_text(text: str) -> str:
+    """Text from the client, made encodable (a lone surrogate becomes "?") and short."""
+    text = text.encode("utf-8", "replace").decode("utf-8")
+    return text if len(text) <= LOC_PART_MAX else text[:LOC_PART_MAX] + "…"
+
+
+def validation_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
+    """Pydantic's errors without ``input`` and ``ctx``: both may hold raw client data (a lone surrogate made the
+    default handler fail while encoding its own 422, a 500). ``loc`` may hold a client's key, so it is made safe."""
+    return [
+        {
+            "type": str(error["type"]),
+            "loc": [part if isinstance(part, int) else _safe_text(str(part)) for part in error["loc"]],
+            "msg": _safe_text(str(error["msg"])),
+        }
+        for error in errors
+    ]
+
+
+def invalid_input(errors: Sequence[Any]) -> JSONResponse:
+    return JSONResponse({"detail": validation_errors(errors)}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+
+
+async def _request_validation_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    return invalid_input(error.errors())
+
+
+def _undecodable_body(error: HTTPException) -> list[dict[str, Any]] | None:
+    """FastAPI answers 400 when ``json.loads`` fails with anything but a JSONDecodeError: bytes that are not
+    UTF-8 (or UTF-16/32, which ``json`` also detects), or nesting deeper than Python's recursion limit. Both are
+    invalid input, which the README and the OpenAPI schema promise as 422. (A client that disconnected mid-body
+    also gets that 400; nobody reads it, so it stays.)"""
+    cause = error.__cause__
+    if isinstance(cause, UnicodeDecodeError):
+        return [{"type": "json_invalid", "loc": ("body", cause.start), "msg": "JSON body is not valid UTF-8"}]
+    if isinstance(cause, RecursionError):
+        return [{"type": "json_invalid", "loc": ("body",), "msg": "JSON body is nested too deeply"}]
+    return None
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves on this path: Starlette's own 405 names only the first route's methods
+    (``PATCH /api/u/tasks`` said ``Allow: GET`` although POST is served too)."""
+    return [method for method in HTTP_METHODS
+            if any(route.matches({**request.scope, "method": method})[0] == Match.FULL
+                   for route in request.app.router.routes)]
+
+
+async def _http_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, HTTPException)
+    if error.status_code == status.HTTP_400_BAD_REQUEST and (errors := _undecodable_body(error)):
+        return invalid_input(errors)
+    if error.status_code == status.HTTP_405_METHOD_NOT_ALLOWED:
+        headers = {**(error.headers or {}), "Allow": ", ".join(allowed_methods(request))}
+        return JSONResponse({"detail": error.detail}, status_code=error.status_code, headers=headers)
+    return await http_exception_handler(request, error)
 
 
 async def _database_unavailable(request: Request, error: Exception) -> JSONResponse:
@@ -39,6 +111,8 @@ async def _unexpected(request: Request, error: Exception) -> JSONResponse:
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _request_validation_error)
+    app.add_exception_handler(HTTPException, _http_error)
     for error_type in UNAVAILABLE_ERRORS:
         app.add_exception_handler(error_type, _database_unavailable)
     app.add_exception_handler(DBAPIError, _database_error)

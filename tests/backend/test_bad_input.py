@@ -53,3 +53,103 @@ async def test_a_user_id_no_row_can_have_is_422_even_when_the_token_says_so(
 
     assert [response.status_code for response in responses] == [422] * 3
     assert {tuple(response.json()["detail"][0]["loc"]) for response in responses} == {("path", "user_id")}
+
+
+# ------------------------------------------------------------------------------------------------ item 4: no echo
+
+JSON = {"Content-Type": "application/json"}
+LONE_SURROGATE_BODIES = {
+    "title": b'{"title": "\\ud800"}',
+    "description": b'{"title": "ok", "description": "a\\udfffb"}',
+    "unknown key": b'{"title": "ok", "\\ud800": 1}',
+}
+
+
+@pytest.mark.parametrize("body", LONE_SURROGATE_BODIES.values(), ids=LONE_SURROGATE_BODIES.keys())
+@pytest.mark.parametrize("method", ["POST", "PUT"])
+async def test_a_lone_surrogate_is_a_clean_422_and_stores_nothing(alice: Api, method: str, body: bytes) -> None:
+    task = await alice.created()
+
+    response = await alice.request(method, task["id"] if method == "PUT" else None, content=body, headers=JSON)
+
+    assert response.status_code == 422, response.text
+    response.content.decode("utf-8")  # strict: the body is valid UTF-8
+    assert all(set(error) == {"type", "loc", "msg"} for error in response.json()["detail"])
+    assert await alice.tasks() == [task]
+
+
+async def test_a_422_never_echoes_what_the_client_sent(alice: Api) -> None:
+    marker = "client-data-" + "x" * 300
+    responses = [
+        await alice.create(marker),
+        await alice.create("ok", marker * 10),
+        await alice.request("POST", json={"title": 12345678987654321}),
+        await alice.list(limit=marker),
+        await alice.get(marker),
+        await alice.request("POST", content=marker.encode(), headers={"Content-Type": "text/plain"}),
+    ]
+
+    assert [response.status_code for response in responses] == [422] * len(responses)
+    for response in responses:
+        assert "client-data-xxxx" not in response.text
+        assert "12345678987654321" not in response.text
+        assert all(set(error) == {"type", "loc", "msg"} for error in response.json()["detail"])
+
+
+async def test_an_unknown_field_is_named_but_a_long_name_is_cut(alice: Api) -> None:
+    """The name is what makes a typo fixable ("titel"); a 50 KB name is not echoed whole."""
+    typo, huge = await alice.request("POST", json={"titel": "x"}), await alice.request("POST", json={"k" * 50_000: 1})
+
+    assert typo.status_code == huge.status_code == 422
+    assert ["body", "titel"] in [error["loc"] for error in typo.json()["detail"]]
+    assert len(huge.content) < 1000
+
+
+async def test_a_non_json_body_that_is_not_utf8_is_a_422(alice: Api) -> None:
+    """Pydantic's error held the raw bytes; encoding them for the echo failed (a 500)."""
+    response = await alice.request("POST", content=b"\xff\xfe\xfa", headers={"Content-Type": "text/plain"})
+
+    assert response.status_code == 422, response.text
+
+
+# ------------------------------------------------------------------------------------------------ item 6: encodings
+
+
+@pytest.mark.parametrize("body", ['{"title": "café"}'.encode("latin-1"), b'{"title": "\xed\xa0\x80"}', b"\xff{}"],
+                         ids=["latin-1", "encoded-surrogate", "stray-byte"])
+async def test_a_json_body_that_is_not_utf8_is_a_422_like_any_invalid_body(alice: Api, body: bytes) -> None:
+    response = await alice.request("POST", content=body, headers=JSON)
+
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"][0]["loc"][0] == "body"
+    assert await alice.tasks() == []
+
+
+async def test_json_nested_deeper_than_the_parser_goes_is_a_422(alice: Api) -> None:
+    response = await alice.request("POST", content=b"[" * 60_000, headers=JSON)
+
+    assert response.status_code == 422, response.text
+    assert await alice.tasks() == []
+
+
+# ------------------------------------------------------------------------------------------------ item 8: 405
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("PATCH", "/api/{user}/tasks", {"GET", "POST"}),
+        ("DELETE", "/api/{user}/tasks", {"GET", "POST"}),
+        ("POST", "/api/{user}/tasks/1", {"GET", "PUT", "DELETE"}),
+        ("GET", "/api/{user}/tasks/1/complete", {"PATCH"}),
+        ("POST", "/health", {"GET", "HEAD"}),
+        ("OPTIONS", "/health", {"GET", "HEAD"}),
+    ],
+)
+async def test_a_405_lists_every_method_of_the_path_in_allow(alice: Api, method: str, path: str,
+                                                             allowed: set[str]) -> None:
+    response = await alice.http.request(method, path.format(user=alice.user_id), headers=alice.headers())
+
+    assert response.status_code == 405
+    assert {name.strip() for name in response.headers["allow"].split(",")} == allowed
+    assert response.json() == {"detail": "Method Not Allowed"}

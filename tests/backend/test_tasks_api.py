@@ -98,14 +98,14 @@ async def test_create_rejects_garbage_and_non_object_json_with_422(alice: Api, r
     assert await alice.tasks() == [existing]
 
 
-async def test_create_rejects_a_body_that_is_not_text_with_a_json_400(alice: Api) -> None:
-    """Not UTF-8 at all: FastAPI answers 400 before JSON parsing; still a clear JSON 4xx, nothing stored."""
+async def test_create_rejects_a_body_that_is_not_text_with_a_422(alice: Api) -> None:
+    """Not UTF-8 at all: invalid input like any other (FastAPI's own answer was a 400), nothing stored."""
     existing = await alice.created("existing")
 
     response = await alice.request("POST", content=b"\xff\xfe\x00", headers=JSON)
 
-    assert response.status_code == 400
-    assert response.json() == {"detail": "There was an error parsing the body"}
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"][0] == "body"
     assert await alice.tasks() == [existing]
 
 
