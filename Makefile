@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 RESULTS := reports
 
-.PHONY: install test lint unit acceptance report verify run migrate bench clean node-deps better-auth railway-types
+.PHONY: install pgbouncer test lint unit acceptance report verify run migrate bench clean node-deps better-auth railway-types
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,7 +34,12 @@ verify: $(STAMP)
 	@status=0; $(MAKE) --no-print-directory acceptance || status=$$?; \
 	$(MAKE) --no-print-directory report || status=$$?; exit $$status
 
-test: lint node-deps unit acceptance
+# Debian's pgbouncer for the tests that need it, installed when this user may (root, or sudo without a password);
+# otherwise one line says how to enable them, and they are skipped.
+pgbouncer: $(STAMP)
+	@$(PY) -m backend.local.pgbouncer install
+
+test: pgbouncer lint node-deps unit acceptance
 
 # Node checks (a real Better Auth server; Railway's SDK types): `npm ci` from the committed lockfiles, again only
 # when a lockfile changed. Without npm the checks skip themselves with one line each (tests/node_projects.py).

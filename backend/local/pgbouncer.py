@@ -1,25 +1,46 @@
 """A real PgBouncer in transaction mode in front of a LocalPostgres: what Neon's ``-pooler`` endpoint is.
 
-Uses Debian's ``pgbouncer`` binary (installed by .ci/run). The app must work through it without asyncpg's
-"prepared statement … does not exist" errors. Decision: history/adr/0003-pgbouncer-transaction-mode.md.
+Uses Debian's ``pgbouncer`` binary, or the one ``PGBOUNCER`` names. ``make test`` installs it first when this user
+may (``python -m backend.local.pgbouncer install``: root, or sudo without a password); where it is missing, the
+tests that need it are skipped with ``MISSING`` as the reason and the rehearsal connects directly. The app must work
+through it without asyncpg's "prepared statement … does not exist" errors.
+Decision: history/adr/0003-pgbouncer-transaction-mode.md.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
-from backend.local.postgres import DATABASE, USER, LocalPostgres, _chown_for, free_port
+from backend.local.postgres import DATABASE, USER, LocalPostgres, free_port, give_to
+
+DEBIAN_PATH = "/usr/sbin/pgbouncer"  # not on a normal user's PATH
+MISSING = ("PgBouncer is not installed: to run these, `sudo apt-get install pgbouncer` (make test does it itself "
+           "as root or with password-less sudo) or set PGBOUNCER=/path/to/pgbouncer")
+
+
+def find_pgbouncer() -> str | None:
+    """``PGBOUNCER`` when set (an unusable value means "none": how to run without it), else PATH, else Debian's."""
+    if "PGBOUNCER" in os.environ:
+        named = os.environ["PGBOUNCER"]
+        return named if named and os.access(named, os.X_OK) else None
+    return shutil.which("pgbouncer") or (DEBIAN_PATH if os.access(DEBIAN_PATH, os.X_OK) else None)
+
+
+def pgbouncer_available() -> bool:
+    return find_pgbouncer() is not None
 
 
 def pgbouncer_binary() -> str:
-    found = shutil.which("pgbouncer") or ("/usr/sbin/pgbouncer" if Path("/usr/sbin/pgbouncer").exists() else None)
+    found = find_pgbouncer()
     if found is None:
-        raise RuntimeError("pgbouncer is not installed: apt-get install pgbouncer (.ci/run does this)")
+        raise RuntimeError(MISSING)
     return found
 
 
@@ -61,10 +82,17 @@ class LocalPgBouncer:
         return config
 
     def start(self) -> LocalPgBouncer:
+        try:
+            return self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self) -> LocalPgBouncer:
         config = self._write_config()
-        _chown_for(self.work_dir, self.postgres.user)
+        give_to(self.work_dir, self.postgres.user, 0o755)
         for child in self.work_dir.iterdir():
-            _chown_for(child, self.postgres.user)
+            give_to(child, self.postgres.user, 0o644)
         # stderr goes to a file, not a pipe: PgBouncer logs every login there, and an unread pipe fills up
         # (64 KiB) during a reconnect storm and freezes it mid-write (found by make bench's dropout run).
         stderr_path = self.work_dir / "pgbouncer.stderr"
@@ -96,3 +124,36 @@ class LocalPgBouncer:
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
+
+
+def install() -> int:
+    """``make test``'s first step: install Debian's pgbouncer when it is missing and this user may; never fails.
+
+    ``PGBOUNCER`` set means the user chose the binary (or none): the system is left alone.
+    """
+    if "PGBOUNCER" in os.environ or pgbouncer_available() or shutil.which("apt-get") is None:
+        return _report()
+    if os.geteuid() == 0:
+        sudo: list[str] = []
+    elif shutil.which("sudo") and subprocess.run(["sudo", "-n", "true"], capture_output=True).returncode == 0:
+        sudo = ["sudo", "-n"]
+    else:
+        return _report()
+    apt = [*sudo, "env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "-qq"]
+    print("installing PgBouncer (apt-get install pgbouncer) for the tests that need it …", flush=True)
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    install_command = [*apt, "install", "-y", "--no-install-recommends", "pgbouncer"]
+    if subprocess.run(install_command, **quiet).returncode != 0:  # a fresh machine has no package lists yet
+        subprocess.run([*apt, "update"], **quiet)
+        subprocess.run(install_command, **quiet)
+    return _report()
+
+
+def _report() -> int:
+    print(f"PgBouncer: {find_pgbouncer()}" if pgbouncer_available() else f"{MISSING}; skipping its tests.",
+          flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(install() if sys.argv[1:] == ["install"] else "usage: python -m backend.local.pgbouncer install")

@@ -10,6 +10,7 @@ Decision: history/adr/0013-behave-live-and-local-rehearsal.md.
 
 from __future__ import annotations
 
+import atexit
 import os
 import secrets
 import shutil
@@ -23,16 +24,12 @@ from pathlib import Path
 
 import httpx
 
-from backend.local.pgbouncer import LocalPgBouncer
+from backend.local.pgbouncer import LocalPgBouncer, pgbouncer_available
 from backend.local.postgres import LocalPostgres, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 ALLOWED_ORIGIN = "https://tasks-frontend.vercel.app"
 STARTUP_TIMEOUT_SECONDS = 30
-
-
-def pgbouncer_available() -> bool:
-    return shutil.which("pgbouncer") is not None or Path("/usr/sbin/pgbouncer").exists()
 
 
 def run_migrations(environment: dict[str, str]) -> None:
@@ -43,7 +40,11 @@ def run_migrations(environment: dict[str, str]) -> None:
 
 @dataclass
 class Rehearsal:
-    """A production deployment on loopback. Start it, point the suite at ``base_url``, stop it."""
+    """A production deployment on loopback. Start it, point the suite at ``base_url``, stop it.
+
+    Whatever it started and every temporary folder it made are gone after ``stop()``, which also runs at
+    interpreter exit (a failing hook, Ctrl-C): the web process runs in its own session, out of reach of Ctrl-C.
+    """
 
     allowed_origin: str = ALLOWED_ORIGIN
     use_pgbouncer: bool = field(default_factory=pgbouncer_available)
@@ -51,12 +52,17 @@ class Rehearsal:
     extra_environment: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.work_dir = Path(tempfile.mkdtemp(prefix="rehearsal-"))
-        self.postgres = LocalPostgres(self.work_dir / "pgdata")
+        self.work_dir = Path(tempfile.mkdtemp(prefix="rehearsal-"))  # the app's log unless log_path is given
         self.pgbouncer: LocalPgBouncer | None = None
+        self.process: subprocess.Popen[bytes] | None = None
+        atexit.register(self.stop)
+        try:
+            self.postgres = LocalPostgres()  # a throwaway cluster
+        except BaseException:
+            self.stop()
+            raise
         self.port = free_port()
         self.secret = secrets.token_urlsafe(48)  # generated per run; never written to the repository
-        self.process: subprocess.Popen[bytes] | None = None
         self.log_path = self.log_path or self.work_dir / "app.log"
         self.ready_after_seconds: float | None = None
 
@@ -107,11 +113,16 @@ class Rehearsal:
         self.postgres.start()
 
     def stop(self) -> int | None:
-        """SIGTERM, as Railway sends on redeploy; returns the web process's exit code."""
-        code = stop_process(self.process)
-        if self.pgbouncer:
-            self.pgbouncer.stop()
-        self.postgres.destroy()
+        """SIGTERM, as Railway sends on redeploy; returns the web process's exit code. Idempotent."""
+        atexit.unregister(self.stop)
+        try:
+            code = stop_process(self.process)
+        finally:
+            if self.pgbouncer:
+                self.pgbouncer.stop()
+            if hasattr(self, "postgres"):
+                self.postgres.close()
+            shutil.rmtree(self.work_dir, ignore_errors=True)
         return code
 
     def __enter__(self) -> Rehearsal:

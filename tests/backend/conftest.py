@@ -59,15 +59,19 @@ def anyio_backend() -> str:
 
 
 @pytest.fixture(scope="session")
-def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPostgres]:
-    """The session's PostgreSQL, migrated to head with Alembic in a separate process (Railway's pre-deploy)."""
-    server = LocalPostgres(tmp_path_factory.mktemp("postgres") / "data", max_connections=200)
-    server.start()
+def postgres() -> Iterator[LocalPostgres]:
+    """The session's PostgreSQL, migrated to head with Alembic in a separate process (Railway's pre-deploy).
+
+    A throwaway cluster in the server's own temporary folder: pytest's private tmp folder is out of reach of the
+    user PostgreSQL runs as under root.
+    """
+    server = LocalPostgres(max_connections=200)
     try:
+        server.start()
         run_migrations(clean_environment(DATABASE_URL=server.url))
         yield server
     finally:
-        server.destroy()
+        server.close()
 
 
 @pytest.fixture
