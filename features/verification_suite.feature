@@ -3,7 +3,7 @@
 Feature: Verification suite
   The suite runs against any live URL, safely, and fast enough to run after every deployment.
 
-  @FR-007 @adr-0013
+  @FR-007 @adr-0013 @adr-0019
   Scenario: The verification suite runs against a live external URL
     Given the suite is given only a `BASE_URL`
     Then it refuses to start, naming `BETTER_AUTH_SECRET` and `ALLOWED_ORIGIN`
