@@ -1,12 +1,14 @@
-"""behave hooks: choose the target, start the local rehearsal when there is no BASE_URL, skip @local scenarios
-against a live URL with a recorded reason, clean up, and write reports/run.json.
+"""behave hooks: choose the target, start the local rehearsal when there is no BASE_URL, check the suite can run
+against it at all, skip what must not run there with a recorded reason, clean up, and write reports/run.json.
 
 Live mode:  BASE_URL=https://<service>.up.railway.app BETTER_AUTH_SECRET=… ALLOWED_ORIGIN=https://<app>.vercel.app
             behave   (or -D base_url=…). Only live-safe scenarios run: read-only, or self-cleaning under
             throwaway user ids.
 Local mode: no BASE_URL: production is deployed on loopback as Railway would (backend.local.rehearsal) and every
             scenario runs, @local included.
-Decision: history/adr/0013-behave-live-and-local-rehearsal.md.
+When the suite cannot run (configuration error, target unreachable, token rejected, rehearsal failed to start),
+before_all fails with one line saying why, reports/run.json records it as ``setup_failure``, and the audit report's
+verdict is NOT RUN. Decision: history/adr/0013-behave-live-and-local-rehearsal.md.
 """
 
 from __future__ import annotations
@@ -17,28 +19,45 @@ import subprocess
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import behave
-import httpx
 
-from steps.support.config import LOCAL_ONLY_REASON, SuiteConfig, SuiteConfigError, skip_reason
+from steps.support.config import LOCAL_ONLY_REASON, NOT_REHEARSED, SuiteConfig, SuiteConfigError, skip_reason
 from steps.support.http import REDACT, Api
-from steps.support.suite import RunRecord, ScenarioTiming, Suite
+from steps.support.preflight import preflight
+from steps.support.suite import RunRecord, ScenarioTiming, Suite, SuiteNotRun
 from steps.support.tokens import TokenMint
 
 ROOT = Path(__file__).resolve().parent
 REPORTS = ROOT / "reports"
 LOCAL_TAG = "local"
+EXECUTED = {"passed", "failed", "error", "hook_error"}  # behave statuses of a scenario that ran
 
 
 def before_all(context):
-    record = RunRecord(started_at=datetime.now(UTC).isoformat(timespec="seconds"))
     context.config.setup_logging()
+    context.record = RunRecord(started_at=datetime.now(UTC).isoformat(timespec="seconds"))
+    (REPORTS / "run.json").unlink(missing_ok=True)  # a stale record must never describe this run
     try:
-        config = SuiteConfig.from_sources(os.environ, context.config.userdata)
+        context.suite = set_up(context.config.userdata, context.record)
     except SuiteConfigError as error:
-        raise SuiteConfigError(f"live mode is not configured:\n  - {str(error).replace(chr(10), chr(10) + '  - ')}"
-                               "\nSee README, 'Verifying a live deployment'.") from None
+        context.record.setup_failure = {"reason": "configuration error", "error": str(error)}
+        raise SuiteNotRun("configuration error", f"live mode is not configured:\n  - "
+                          f"{str(error).replace(chr(10), chr(10) + '  - ')}\n"
+                          "See README, 'Verifying a live deployment'.") from None
+    except SuiteNotRun as failure:
+        context.record.setup_failure = {"reason": failure.reason, "error": failure.detail}
+        raise
+    except Exception as error:
+        context.record.setup_failure = {"reason": "setup failed", "error": f"{type(error).__name__}: {error}"}
+        raise
+
+
+def set_up(userdata: Any, record: RunRecord) -> Suite:
+    """The configured target (a rehearsal started here in local mode), checked by the preflight."""
+    config = SuiteConfig.from_sources(os.environ, userdata)
+    record.target, record.mode = config.target, config.mode
     rehearsal = None
     if not config.is_live:
         from backend.local.rehearsal import Rehearsal
@@ -48,26 +67,17 @@ def before_all(context):
         print("local mode: deploying production on loopback (Procfile via honcho, ENVIRONMENT=production) …")
         rehearsal = Rehearsal(log_path=REPORTS / "rehearsal.log", **options).start()
         config = config.with_rehearsal(rehearsal.base_url, rehearsal.allowed_origin, rehearsal.secret)
-        print(f"local mode: {rehearsal.base_url} healthy after {rehearsal.ready_after_seconds:.2f}s "
-              f"({rehearsal.database_path})")
+        record.database_path = rehearsal.database_path
+        print(f"local mode: serving on {rehearsal.base_url} ({rehearsal.database_path})")
     assert config.base_url and config.secret
-    context.suite = Suite(config=config, api=Api(config.base_url, config.request_timeout),
-                          mint=TokenMint(config.secret), record=record, rehearsal=rehearsal)
-    _first_look(context.suite)
-
-
-def _first_look(suite: Suite) -> None:
-    """Version and latency for the run record; a target that does not answer is left to the scenarios to report."""
+    suite = Suite(config=config, api=Api(config.base_url, config.request_timeout), mint=TokenMint(config.secret),
+                  record=record, rehearsal=rehearsal)
     try:
-        response = suite.api.get("/health")
-    except httpx.HTTPError as error:
-        suite.record.notes.append(f"/health unreachable before the run: {type(error).__name__}")
-        return
-    suite.record.health_latency_ms = round(response.elapsed.total_seconds() * 1000, 2)
-    try:
-        suite.record.version = response.json().get("version")
-    except ValueError:
-        suite.record.notes.append(f"/health answered {response.status_code} without JSON before the run")
+        preflight(suite)
+    except BaseException:
+        tear_down(suite)
+        raise
+    return suite
 
 
 def before_scenario(context, scenario):
@@ -79,63 +89,86 @@ def before_scenario(context, scenario):
 
 
 def after_scenario(context, scenario):
-    context.suite.record.scenarios.append(ScenarioTiming(
-        name=scenario.name, tags=list(scenario.effective_tags), status=scenario.status.name,
-        seconds=round(time.monotonic() - context.scenario_started, 3),
+    context.suite.record.finish_scenario(ScenarioTiming(
+        name=scenario.name, location=str(scenario.location), tags=sorted(str(tag) for tag in scenario.effective_tags),
+        status=scenario.status.name, seconds=round(time.monotonic() - context.scenario_started, 3),
         live_safe=LOCAL_TAG not in scenario.effective_tags,
     ))
 
 
 def after_all(context):
+    record: RunRecord = context.record
     suite: Suite | None = getattr(context, "suite", None)
-    if suite is None:
-        return
+    if suite is not None:
+        tear_down(suite)
+    wall = time.monotonic() - record.started
+    write_run_record(record, suite, wall)
+    if record.setup_failure is not None:
+        print(summary_line(record, suite, wall))
+        # behave prints "ABORTED: By user." after any failed before_all, though its reason is printed already and
+        # no user aborted anything. The run still fails: behave counts the hook error.
+        context.aborted = False
+    elif not any(item.status in EXECUTED for item in record.scenarios):
+        raise SuiteNotRun("no scenario was executed", "every scenario was filtered out or skipped; the audit "
+                          "report's verdict is NOT RUN")
+    else:
+        print(summary_line(record, suite, wall))
+
+
+def tear_down(suite: Suite) -> None:
     suite.api.close()
     if suite.rehearsal is not None:
         code = suite.rehearsal.stop()
         suite.record.notes.append(f"rehearsal stopped with SIGTERM, exit code {code}")
-    wall = time.monotonic() - suite.record.started
-    write_run_record(suite, wall)
-    statuses = [item.status for item in suite.record.scenarios]
-    print(f"\nacceptance suite: {suite.config.target} ({suite.config.mode} mode) — "
-          f"{statuses.count('passed')} passed, {statuses.count('failed') + statuses.count('error')} failed, "
-          f"{len(suite.record.not_run)} not run; {suite.api.requests} requests over {suite.api.connections} "
-          f"connection(s); live-safe set {suite.record.live_safe_seconds():.1f}s; wall time {wall:.1f}s")
-    for name, reason in suite.record.not_run.items():
-        print(f"  not run: {name} — {reason}")
 
 
-def write_run_record(suite: Suite, wall: float) -> None:
+def summary_line(record: RunRecord, suite: Suite | None, wall: float) -> str:
+    """The suite's last line: what ran, not the verdict (that is the audit report's, `make report`)."""
+    if record.setup_failure is not None:
+        return (f"acceptance suite NOT RUN: {record.setup_failure['reason']} — no scenario was executed; "
+                f"wall time {wall:.1f} s; record: reports/run.json")
+    assert suite is not None
+    statuses = [item.status for item in record.scenarios]
+    failed = len(statuses) - statuses.count("passed") - statuses.count("skipped")
+    return (f"acceptance suite ({suite.config.target}): {statuses.count('passed')} passed, {failed} failed, "
+            f"{len(record.not_run)} not run; {suite.api.requests} requests over {suite.api.connections} "
+            f"connection(s); wall time {wall:.1f} s; results: reports/")
+
+
+def write_run_record(record: RunRecord, suite: Suite | None, wall: float) -> None:
     """reports/run.json, read by the audit report (format: team contract). No secret, no token: ever."""
-    record = suite.record
-    rehearsal = suite.rehearsal
+    live = record.mode == "live"
+    rehearsal = suite.rehearsal if suite is not None else None
     data = {
-        "target": suite.config.target,
-        "mode": suite.config.mode,
+        "target": record.target,
+        "mode": record.mode,
+        "setup_failure": record.setup_failure,
         "version": record.version,
         "started_at": record.started_at,
         "wall_seconds": round(wall, 3),
-        "suite_commit": _git_commit(),
+        "suite_commit": _git(["rev-parse", "HEAD"]),
+        "checkout_modified": bool(_git(["status", "--porcelain", "--untracked-files=no"])),
         "behave_version": behave.__version__,
-        "database_path": rehearsal.database_path if rehearsal is not None else None,
-        "not_run_reason": {f"@{LOCAL_TAG}": LOCAL_ONLY_REASON} if suite.is_live else {},
+        "database_path": record.database_path,
+        "not_rehearsed": list(NOT_REHEARSED.get(record.mode or "", ())),
+        "not_run_reason": {f"@{LOCAL_TAG}": LOCAL_ONLY_REASON} if live else {},
         "not_run": record.not_run,
         "local_only_checks": record.local_only_checks,
         "health_latency_ms": record.health_latency_ms,
         "ready_after_seconds": rehearsal.ready_after_seconds if rehearsal is not None else None,
         "live_safe_seconds": round(record.live_safe_seconds(), 3),
-        "requests": suite.api.requests,
-        "connections": suite.api.connections,
-        "scenarios": [vars(item) for item in record.scenarios],
+        "requests": suite.api.requests if suite else 0,
+        "connections": suite.api.connections if suite else 0,
+        "scenarios": record.scenario_dicts(),
         "notes": record.notes,
     }
     REPORTS.mkdir(exist_ok=True)
     (REPORTS / "run.json").write_text(REDACT(json.dumps(data, indent=2)) + "\n", encoding="utf-8")
 
 
-def _git_commit() -> str | None:
+def _git(arguments: list[str]) -> str | None:
     try:
-        return subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+        return subprocess.run(["git", *arguments], cwd=ROOT, capture_output=True, text=True,
                               check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return None

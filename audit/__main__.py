@@ -1,7 +1,10 @@
-"""``python -m audit``: write audit/REPORT.md and audit/report.html, print where and the verdict.
+"""``python -m audit``: write reports/REPORT.md and reports/report.html, then one line: verdict, counts, wall time,
+report path.
 
-Exits 1 (after writing both files, so the reader sees why) when the suite failed or a traceability check failed;
-an unexpected error (a traceback) also exits non-zero, without a report.
+Exit status (after writing both files, so the reader sees why): 0 PASSED, 1 FAILED (a scenario failed, a
+traceability check failed), 2 NOT RUN (the suite did not run: see ``audit.verdict``). An unexpected error (a
+traceback) also exits non-zero, without a report. The output folder is ignored by git: generating the report
+never changes a tracked file.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--adr-dir", type=Path, help="default: ROOT/history/adr")
     parser.add_argument("--features", type=Path, help="feature files, to find scenarios absent from the results "
                                                       "(default: ROOT/features)")
-    parser.add_argument("--out", type=Path, help="output folder (default: ROOT/audit)")
+    parser.add_argument("--out", type=Path, help="output folder (default: ROOT/reports, next to the results)")
     return parser.parse_args(argv)
 
 
@@ -36,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     arguments = parse_arguments(argv)
     root: Path = arguments.root.resolve()
     adr_dir = (arguments.adr_dir or root / "history" / "adr").resolve()
-    out_dir = (arguments.out or root / "audit").resolve()
+    out_dir = (arguments.out or root / "reports").resolve()
     redact = Redactor(secret_variable_names())
 
     results = load_results(arguments.reports or root / "reports", arguments.features or root / "features",
@@ -52,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
         adr_dir=adr_dir, out_dir=out_dir, root=root,
         problems=results.problems + adr_problems + _adr_link_problems(adr_dir, [adr.path.name for adr in adrs]),
         warnings=results.warnings,
+        unreadable=results.unreadable,
     )
     analysis = Analysis(inputs)
     document = build(inputs, analysis)
@@ -64,9 +68,10 @@ def main(argv: list[str] | None = None) -> int:
     markdown_path, html_path = out_dir / "REPORT.md", out_dir / "report.html"
     markdown_path.write_text(to_markdown(document), encoding="utf-8")
     html_path.write_text(to_html(document), encoding="utf-8")
-    print(f"audit report: {_show(markdown_path, root)} (and {_show(html_path, root)})")
-    print(document.verdict)
-    return 0 if document.passed else 1
+    wall = inputs.run.get("wall_seconds")
+    wall_time = f"wall time {wall:.1f} s" if isinstance(wall, int | float) else "wall time unknown"
+    print(f"{document.verdict} — {wall_time} — report: {_show(markdown_path, root)}")
+    return analysis.verdict().exit_code
 
 
 def _adr_link_problems(adr_dir: Path, adr_files: list[str]) -> list[str]:

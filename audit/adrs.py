@@ -1,14 +1,15 @@
 """The decision records in ``history/adr/``: number, title, status, and what they say confirms them.
 
 Format (MADR with front matter): ``NNNN-kebab-title.md`` starting with ``---`` / ``status: …`` / ``date: …`` /
-optional ``security-measure: …`` / ``---``, then ``# NNNN. Title``, and a ``## Confirmation`` section listing
-scenario tags such as ``@US1.1``.
+optional ``security-measure: …`` / optional ``confirmed-when: fact=value[, fact=value]`` (what a confirming
+scenario must have exercised in the run, see ``audit.confirmation``) / ``---``, then ``# NNNN. Title``, and a
+``## Confirmation`` section listing scenario tags such as ``@US1.1``.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ADR_FILE = re.compile(r"^(\d{4})-[a-z0-9]+(?:-[a-z0-9]+)*\.md$")
@@ -27,6 +28,7 @@ class Adr:
     date: str
     security_measure: str | None
     confirmation_tags: tuple[str, ...]
+    conditions: dict[str, str] = field(default_factory=dict)  # confirmed-when: fact → value
 
     @property
     def tag(self) -> str:
@@ -59,11 +61,24 @@ def load_adrs(directory: Path) -> tuple[list[Adr], list[str]]:
             status=status or "unknown", date=front.get("date", ""),
             security_measure=front.get("security-measure") or None,
             confirmation_tags=tuple(dict.fromkeys(CONFIRMATION_TAG.findall(section(text, "Confirmation")))),
+            conditions=conditions(front.get("confirmed-when", ""), path.name, problems),
         ))
     numbers = [adr.number for adr in adrs]
     duplicated = sorted({number for number in numbers if numbers.count(number) > 1})
     problems += [f"ADR number {number} is used twice" for number in duplicated]
     return adrs, problems
+
+
+def conditions(text: str, name: str, problems: list[str]) -> dict[str, str]:
+    """``fact=value, fact=value`` → {fact: value}; a malformed pair is a problem, never silently ignored."""
+    found: dict[str, str] = {}
+    for pair in filter(None, (item.strip() for item in text.split(","))):
+        fact, equals, value = pair.partition("=")
+        if not equals or not fact.strip() or not value.strip():
+            problems.append(f"{name}: confirmed-when {pair!r} is not fact=value")
+            continue
+        found[fact.strip()] = value.strip()
+    return found
 
 
 def front_matter(text: str) -> dict[str, str]:

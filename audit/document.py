@@ -67,9 +67,13 @@ class Section:
 @dataclass
 class Document:
     title: str
-    verdict: str
-    passed: bool
+    verdict: str  # the verdict line
+    outcome: str  # PASSED, FAILED or NOT RUN (audit.verdict)
     sections: list[Section]
+
+    @property
+    def passed(self) -> bool:
+        return self.outcome == "PASSED"
 
     def links(self) -> list[str]:
         """Every href in the document, for the dead-link check."""

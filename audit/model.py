@@ -41,6 +41,7 @@ class Scenario:
     behave_status: str
     not_run_reason: str | None = None
     failures: list[StepFailure] = field(default_factory=list)
+    exercised: dict[str, str] = field(default_factory=dict)  # facts the run record says it exercised
 
     @property
     def label(self) -> str:

@@ -105,7 +105,8 @@ pre{background:#f6f8fa;padding:.75rem;overflow-x:auto;white-space:pre-wrap}
 .errored{background:#fff1e5;color:#953800}.not-run{background:#eaeef2;color:#424a53}
 .no-scenario{background:#fbefff;color:#6e40c9}
 .verdict{padding:.75rem 1rem;border-radius:.4rem;font-weight:600}
-.verdict.ok{background:#dafbe1;color:#116329}.verdict.ko{background:#ffebe9;color:#a40e26}
+.verdict.passed{background:#dafbe1;color:#116329}.verdict.failed{background:#ffebe9;color:#a40e26}
+.verdict.not-run{background:#fff8c5;color:#7d4e00}
 """
 
 
@@ -141,7 +142,7 @@ def _html_block(block: Block) -> str:
 
 def to_html(document: Document) -> str:
     """One file, no external resources: it can be mailed or attached as is. Links are relative to ``audit/``."""
-    verdict_class = "ok" if document.passed else "ko"
+    verdict_class = {"PASSED": "passed", "FAILED": "failed"}.get(document.outcome, "not-run")  # green only if passed
     body = [f"<h1>{html.escape(document.title)}</h1>",
             f'<p class="verdict {verdict_class}">{html.escape(document.verdict)}</p>']
     for section in document.sections:

@@ -1,7 +1,9 @@
 """From results, spec, ADRs and inventory to the report: the traceability, the problems and the verdict.
 
-The rules that make the report unable to lie live here:
+The rules that make the report unable to lie live here and in ``audit.verdict`` / ``audit.confirmation``:
+- a run that did not run is NOT RUN, never PASSED (``audit.verdict``);
 - an item's result aggregates its scenarios (failed > errored > passed > not run); no scenario is shown as such;
+- an ADR is confirmed in this run only by a passing scenario that exercised what it decides (``audit.confirmation``);
 - the generator fails when the suite failed, when a spec item has no scenario, when a tag names a spec item or
   an ADR that does not exist, when an accepted ADR is confirmed by no scenario, or when a link is dead.
 """
@@ -16,12 +18,16 @@ from pathlib import Path
 from typing import Any
 
 from audit.adrs import Adr, adr_number
+from audit.confirmation import Confirmation, confirm
 from audit.document import Badge, Break, Bullets, CodeBlock, Document, Inline, Link, Paragraph, Section, Table, Text
 from audit.inventory import Endpoint, EnvVar
 from audit.model import Scenario, Status, aggregate
+from audit.scope import CHECKOUT_TAG, scope_section, version_mismatch
 from audit.spec import KIND_NAMES, SPEC_TAG, SpecItem
+from audit.verdict import NOT_RUN, Verdict, decide
 
 MAX_MESSAGE_CHARS = 4000
+MAX_DETAIL_CHARS = 300
 STATUS_ORDER = (Status.PASSED, Status.FAILED, Status.ERRORED, Status.NOT_RUN)
 
 
@@ -40,6 +46,7 @@ class Inputs:
     root: Path
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)  # why the results could not be read (→ NOT RUN)
 
 
 class Analysis:
@@ -63,13 +70,23 @@ class Analysis:
     def result(self, tag: str) -> Status:
         return aggregate([scenario.status for scenario in self.scenarios(tag)])
 
+    def verdict(self) -> Verdict:
+        return decide(self.inputs.run, self.inputs.scenarios, self.inputs.unreadable, self.problems)
+
+    def confirmation(self, adr: Adr) -> Confirmation:
+        return confirm(adr, self.scenarios(adr.tag))
+
+    @property
+    def live(self) -> bool:
+        return self.inputs.run.get("mode") == "live"
+
     def adr_href(self, adr: Adr) -> str:
         return Path(os.path.relpath(adr.path, self.inputs.out_dir)).as_posix()
 
     def _check(self) -> None:
         failed, errored = self.counts[Status.FAILED], self.counts[Status.ERRORED]
         if failed or errored:
-            self.problems.append(f"the suite failed: {failed} failed and {errored} errored scenario(s) (section 8)")
+            self.problems.append(f"the suite failed: {failed} failed and {errored} errored scenario(s) (section 9)")
         spec_ids = {item.id for item in self.inputs.spec}
         for item in self.inputs.spec:
             if not self.scenarios(item.tag):
@@ -86,26 +103,31 @@ class Analysis:
             tagged = self.scenarios(adr.tag)
             if adr.is_accepted and not tagged:
                 self.problems.append(f"{adr.path.name} is accepted but no scenario carries @{adr.tag}")
-            elif adr.is_accepted and all(scenario.status is Status.NOT_RUN for scenario in tagged):
-                self.warnings.append(f"{adr.path.name}: every scenario confirming it was not run in this run")
+            elif adr.is_accepted and not (confirmation := self.confirmation(adr)).confirmed:
+                self.warnings.append(f"{adr.path.name} is not confirmed in this run: {confirmation.why}")
             claimed = {tag for tag in adr.confirmation_tags if SPEC_TAG.match(tag)}
             evidenced = {tag for scenario in tagged for tag in scenario.tags}
             missing = sorted(claimed - evidenced)
             if tagged and missing:
                 self.warnings.append(f"{adr.path.name} lists {', '.join('@' + t for t in missing)} under "
                                      f"Confirmation, but no scenario tagged @{adr.tag} carries it")
+        if mismatch := version_mismatch(self.inputs.run):
+            self.warnings.append(mismatch)
 
 
 def build(inputs: Inputs, analysis: Analysis) -> Document:
-    passed = not analysis.problems
-    verdict = verdict_line(analysis)
+    verdict = analysis.verdict()
+    line = verdict_line(analysis)
+    unconfirmed = [f"ADR {adr.number}" for adr in inputs.adrs
+                   if adr.is_accepted and not analysis.confirmation(adr).confirmed]
     return Document(
         title="Audit report — Tasks API on Railway + Neon",
-        verdict=verdict,
-        passed=passed,
+        verdict=line,
+        outcome=verdict.outcome,
         sections=[
             _metadata(inputs),
-            _verdict(analysis, verdict),
+            _verdict(analysis, line),
+            scope_section("3. What this run could not show", inputs.run, inputs.scenarios, unconfirmed),
             _matrix(inputs, analysis),
             _endpoints(inputs),
             _variables(inputs),
@@ -117,12 +139,17 @@ def build(inputs: Inputs, analysis: Analysis) -> Document:
 
 
 def verdict_line(analysis: Analysis) -> str:
+    """``VERDICT: PASSED|FAILED|NOT RUN: <why> (<error>) — counts``; the error text on one line, shortened."""
+    verdict = analysis.verdict()
     counts = analysis.counts
     total = sum(counts.values())
-    line = (f"VERDICT: {'PASSED' if not analysis.problems else 'FAILED'} — {total} scenarios: "
-            f"{counts[Status.PASSED]} passed, {counts[Status.FAILED]} failed, {counts[Status.ERRORED]} errored, "
-            f"{counts[Status.NOT_RUN]} not run")
-    if analysis.problems:
+    line = f"VERDICT: {verdict}"
+    if verdict.detail:
+        detail = " ".join(verdict.detail.split())
+        line += f" ({detail[:MAX_DETAIL_CHARS]}{'…' if len(detail) > MAX_DETAIL_CHARS else ''})"
+    line += (f" — {total} scenarios: {counts[Status.PASSED]} passed, {counts[Status.FAILED]} failed, "
+             f"{counts[Status.ERRORED]} errored, {counts[Status.NOT_RUN]} not run")
+    if verdict.outcome != NOT_RUN and analysis.problems:
         line += f"; {len(analysis.problems)} problem(s), first: {analysis.problems[0]}"
     return line
 
@@ -157,6 +184,10 @@ def _metadata(inputs: Inputs) -> Section:
 
 def _verdict(analysis: Analysis, verdict: str) -> Section:
     blocks: list[Any] = [Paragraph((Text(verdict, strong=True),))]
+    decided = analysis.verdict()
+    if decided.detail:
+        blocks += [Paragraph((Text(f"The suite did not run: {decided.reason}. Nothing below was checked in "
+                                   "this run; the error:"),)), CodeBlock(decided.detail)]
     blocks.append(Table(("Result", "Scenarios"), tuple(
         ((Badge(status),), (Text(str(analysis.counts[status])),)) for status in STATUS_ORDER)))
     reasons = Counter(s.not_run_reason or "" for s in analysis.inputs.scenarios if s.status is Status.NOT_RUN)
@@ -182,11 +213,11 @@ def _matrix(inputs: Inputs, analysis: Analysis) -> Section:
         rows.append((
             (Text(item.id, strong=True), Break(), Text(KIND_NAMES[item.kind])),
             (Text(item.text),),
-            _scenario_list(scenarios),
+            _scenario_list(scenarios, live=analysis.live),
             tuple(result),
             _adr_links(analysis, scenarios),
         ))
-    return Section("3. Traceability matrix", [
+    return Section("4. Traceability matrix", [
         Paragraph((Text("Every spec item → the scenarios tagged with its id → their results → the ADRs those "
                         "scenarios are tagged with. An item with no scenario, or whose scenarios were not run, is "
                         "shown as such, never as passed."),)),
@@ -207,7 +238,7 @@ def _endpoints(inputs: Inputs) -> Section:
             tuple(purpose),
             (Text(", ".join(str(code) for code in endpoint.statuses) or "—"),),
         ))
-    return Section("4. Endpoints", [
+    return Section("5. Endpoints", [
         Paragraph((Text("Generated from the application's route table "
                         "(backend.main.create_app with test settings; no database connection)."),)),
         Table(("Method", "Path", "Auth required", "Purpose", "Status codes"), tuple(rows)),
@@ -227,7 +258,7 @@ def _variables(inputs: Inputs) -> Section:
             (Text("secret" if variable.secret else "no"),),
             (Text(variable.meaning),),
         ))
-    return Section("5. Environment variables", [
+    return Section("6. Environment variables", [
         Paragraph((Text("Generated from backend.settings.Settings (its required_in_production and secret markers) "
                         "and the Procfile. Defaults are shown; values are never read or shown."),)),
         Table(("Variable", "In production", "Default", "Secret?", "Meaning"), tuple(rows)),
@@ -243,10 +274,10 @@ def _security(inputs: Inputs, analysis: Analysis) -> Section:
         rows.append((
             (Text(adr.security_measure),),
             (Link(f"ADR {adr.number}", analysis.adr_href(adr)),),
-            _scenario_list(scenarios),
+            _scenario_list(scenarios, live=analysis.live),
             (Badge(aggregate([s.status for s in scenarios])),),
         ))
-    return Section("6. Security measures", [
+    return Section("7. Security measures", [
         Paragraph((Text("Each measure as its ADR states it (front matter security-measure), evidenced by the "
                         "scenarios tagged with that ADR."),)),
         Table(("Measure", "Decided by", "Evidence (scenarios)", "Result"), tuple(rows)),
@@ -261,13 +292,22 @@ def _decisions(inputs: Inputs, analysis: Analysis) -> Section:
             (Link(f"ADR {adr.number}", analysis.adr_href(adr)),),
             (Text(adr.title),),
             (Text(adr.status), Break(), Text(adr.date)),
-            _scenario_list(scenarios),
+            _scenario_list(scenarios, live=analysis.live),
             (Badge(aggregate([s.status for s in scenarios])),),
+            _confirmed(analysis.confirmation(adr)),
         ))
-    return Section("7. Decisions", [
-        Paragraph((Text("The ADR index with status and the scenarios (tagged @adr-NNNN) that confirm each."),)),
-        Table(("ADR", "Decision", "Status / date", "Confirmed by", "Result"), tuple(rows)),
+    return Section("8. Decisions", [
+        Paragraph((Text("The ADR index with status and the scenarios (tagged @adr-NNNN) that confirm each. An ADR "
+                        "is confirmed in this run only by a scenario that passed having exercised what the ADR "
+                        "decides (front matter confirmed-when, checked against reports/run.json)."),)),
+        Table(("ADR", "Decision", "Status / date", "Scenarios", "Result", "Confirmed in this run"), tuple(rows)),
     ])
+
+
+def _confirmed(confirmation: Confirmation) -> tuple[Inline, ...]:
+    if confirmation.confirmed:
+        return (Text("yes", strong=True), Text(f" — {confirmation.why}"))
+    return (Text("not confirmed in this run", strong=True), Text(f" — {confirmation.why}"))
 
 
 def _failures(inputs: Inputs) -> Section:
@@ -285,13 +325,13 @@ def _failures(inputs: Inputs) -> Section:
             blocks.append(CodeBlock(message))
     if not blocks:
         blocks.append(Paragraph((Text("No failed or errored steps."),)))
-    return Section("8. Failures", blocks)
+    return Section("9. Failures", blocks)
 
 
 # ------------------------------------------------------------------------------------------------- helpers
 
 
-def _scenario_list(scenarios: list[Scenario]) -> tuple[Inline, ...]:
+def _scenario_list(scenarios: list[Scenario], *, live: bool) -> tuple[Inline, ...]:
     if not scenarios:
         return (Badge(Status.NO_SCENARIO),)
     inlines: list[Inline] = []
@@ -302,6 +342,8 @@ def _scenario_list(scenarios: list[Scenario]) -> tuple[Inline, ...]:
                     Text(scenario.location, code=True)]
         if scenario.status is Status.NOT_RUN and scenario.not_run_reason:
             inlines += [Text(" — "), Text(scenario.not_run_reason)]
+        elif live and CHECKOUT_TAG in scenario.tags:
+            inlines += [Text(" — inspects this checkout, not the deployment")]
     return tuple(inlines)
 
 

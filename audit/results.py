@@ -56,12 +56,14 @@ class Results:
     run: dict[str, Any]
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)  # why behave's results could not be read
 
 
 def load_results(reports: Path, features: Path | None, root: Path, redact: Redact) -> Results:
     """Read ``reports/behave.json``, ``reports/junit/*.xml`` and ``reports/run.json`` (the suite's contract)."""
     problems: list[str] = []
     warnings: list[str] = []
+    unreadable: list[str] = []
     run = _read_run(reports / "run.json", problems)
     junit_files = sorted((reports / "junit").glob("*.xml"))
     if not junit_files:
@@ -71,10 +73,10 @@ def load_results(reports: Path, features: Path | None, root: Path, redact: Redac
     try:
         features_json = json.loads(behave_json.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        problems.append(f"{_show(behave_json, root)} does not exist: the suite did not run or wrote no results")
+        unreadable.append(f"{_show(behave_json, root)} does not exist: the suite did not run or wrote no results")
         features_json = []
     except json.JSONDecodeError as error:
-        problems.append(f"{_show(behave_json, root)} is not valid JSON ({error.msg}): the suite run was cut short")
+        unreadable.append(f"{_show(behave_json, root)} is not valid JSON ({error.msg}): the suite run was cut short")
         features_json = []
     declared = declared_scenarios(features, root, warnings) if features and features.is_dir() else {}
     reasons = {str(tag).lstrip("@"): str(text) for tag, text in (run.get("not_run_reason") or {}).items()}
@@ -85,9 +87,15 @@ def load_results(reports: Path, features: Path | None, root: Path, redact: Redac
             reason = _not_run_reason(tags, reasons, None) or ABSENT_REASON
             scenarios.append(Scenario(feature=redact(feature), name=redact(name), location=location, tags=tags,
                                       status=Status.NOT_RUN, behave_status="absent", not_run_reason=redact(reason)))
-    if not scenarios and not problems:
-        problems.append(f"{_show(behave_json, root)} holds no scenarios")
-    return Results(scenarios=scenarios, run=run, problems=problems, warnings=warnings)
+    if not scenarios and not unreadable:
+        unreadable.append(f"{_show(behave_json, root)} holds no scenarios")
+    exercised = {str(item.get("location")): item.get("exercised") for item in run.get("scenarios") or []
+                 if isinstance(item, dict)}
+    for scenario in scenarios:
+        facts = exercised.get(scenario.location)
+        scenario.exercised = {str(key): str(value) for key, value in facts.items()} if isinstance(facts, dict) else {}
+    return Results(scenarios=scenarios, run=run, problems=problems + unreadable, warnings=warnings,
+                   unreadable=unreadable)
 
 
 def read_junit(paths: list[Path]) -> list[JUnitCase]:

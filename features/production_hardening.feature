@@ -1,9 +1,10 @@
 # Functional requirements and success criteria that no spec acceptance scenario covers on its own
-# (specs/004-backend-deployment/spec.md). Each scenario carries the FR/SC ids it evidences.
+# (specs/004-backend-deployment/spec.md). Each scenario carries the FR/SC ids it evidences; @checkout marks those
+# that read the repository checkout rather than the target (the report names the commit they describe).
 Feature: Production hardening
   The Railway process, closed API docs, a health check Railway can reach, and no secret in the codebase.
 
-  @FR-002 @adr-0001
+  @FR-002 @adr-0001 @checkout
   Scenario: A root Procfile declares Railway's web process
     Given the repository's root `Procfile`
     Then it declares exactly one `web` process
@@ -21,7 +22,7 @@ Feature: Production hardening
     When the health check is requested as Railway's healthcheck requests it
     Then it answers `200` within the 5-minute deployment budget
 
-  @SC-002 @adr-0005 @adr-0016
+  @SC-002 @adr-0005 @adr-0016 @checkout
   Scenario: No production secret is in the codebase
     Given the repository checkout
     When it is scanned for secrets with detect-secrets against the reviewed baseline

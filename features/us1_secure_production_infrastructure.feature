@@ -1,5 +1,6 @@
 # Spec: specs/004-backend-deployment/spec.md, User Story 1. The Given/When/Then lines are the spec's own words;
 # `python -m steps.support.traceability` fails if they drift. Extra `And` lines are checks beyond the spec's text.
+# @checkout: the scenario also reads the repository checkout (settings, code), not only the target.
 Feature: Secure Production Infrastructure
   As a system architect, I want the backend to be configured with production-grade settings for Railway and Neon
   so that the application is secure, scalable, and reliable.
@@ -12,14 +13,14 @@ Feature: Secure Production Infrastructure
     And correctly interprets the environment as `production`
     And it shows no debug output: unknown routes and malformed bodies get short JSON errors
 
-  @US1.2 @P1 @FR-003 @adr-0002 @adr-0003 @adr-0004 @adr-0010 @adr-0012 @adr-0018
+  @US1.2 @P1 @FR-003 @adr-0002 @adr-0003 @adr-0004 @adr-0010 @adr-0012 @adr-0018 @checkout
   Scenario: The backend reaches Neon through asyncpg with a pool tuned for it
     Given a Neon PostgreSQL database
     When the backend initializes
     Then it establishes a connection using the `postgresql+asyncpg://` protocol with optimized connection pooling
     And the service answers a burst of concurrent requests larger than its pool without an error
 
-  @US1.3 @P1 @SC-002 @adr-0005
+  @US1.3 @P1 @SC-002 @adr-0005 @checkout
   Scenario: Secrets come from the environment only, with no hard-coded fallback
     Given a production deployment
     When sensitive configuration is required

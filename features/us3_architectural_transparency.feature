@@ -1,11 +1,11 @@
 # Spec: specs/004-backend-deployment/spec.md, User Story 3. The Given/When/Then lines are the spec's own words;
-# `python -m steps.support.traceability` fails if they drift. These scenarios read the checkout, not the server:
-# they are safe in live mode too.
+# `python -m steps.support.traceability` fails if they drift. These scenarios read the checkout, not the server
+# (@checkout): they are safe in live mode too, and the report says which commit they describe.
 Feature: Architectural Transparency & Auditing
   As a project maintainer, I want every deployment decision to be documented with linkable ADRs and summarized in
   an audit report so that the system's infrastructure evolution is traceable.
 
-  @US3.1 @P3 @SC-005
+  @US3.1 @P3 @SC-005 @checkout
   Scenario: Every significant deployment decision has an ADR with rationale and trade-offs
     Given a significant deployment decision (e.g., pooling strategy)
       | decision                                              | adr  |
@@ -31,7 +31,7 @@ Feature: Architectural Transparency & Auditing
     Then a corresponding ADR exists with rationale and tradeoffs
     And every ADR a scenario cites exists and names scenarios that confirm it
 
-  @US3.2 @P3 @SC-005 @adr-0015
+  @US3.2 @P3 @SC-005 @adr-0015 @checkout
   Scenario: The audit report lists endpoints, environment variables and security measures
     Given the completed deployment task
     When the agent finishes

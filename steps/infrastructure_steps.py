@@ -134,6 +134,7 @@ def step_asyncpg_with_pool(context):
     checks.json_matches(context.response, has_entries(database="ok", database_latency_ms=checks.a_number()))
     if context.suite.is_live:
         context.suite.record.local_only_checks["@US1.2"] = "the pool the running process logged at start-up"
+        context.suite.record.exercise("database_path", "unknown")  # /health does not reveal it (ADR 0009)
         return
     rehearsal = context.suite.require_rehearsal()
     log = rehearsal.log_path.read_text(errors="replace")
@@ -142,6 +143,8 @@ def step_asyncpg_with_pool(context):
     assert started is not None
     assert_that(started.group(1), equal_to(str(rehearsal.pgbouncer is not None)),
                 f"PgBouncer transaction-mode compatibility must match the database path ({rehearsal.database_path})")
+    # What ADR 0003 (confirmed-when: database_path=pgbouncer-transaction) needs this run to have gone through.
+    context.suite.record.exercise("database_path", "pgbouncer-transaction" if rehearsal.pgbouncer else "direct")
 
 
 @then("the service answers a burst of concurrent requests larger than its pool without an error")
@@ -196,9 +199,11 @@ def step_secrets_from_environment(context):
     with repository.service_environment(ENVIRONMENT="production", DATABASE_URL=neon_console_url(), JWT_SECRET=alias,
                                         CORS_ORIGINS=context.suite.allowed_origin):
         assert_that(Settings().jwt_secret == alias, is_(True), "JWT_SECRET from the environment is the secret used")
-    with repository.service_environment(ENVIRONMENT="development"):
+    with repository.service_environment(ENVIRONMENT="development"), repository.captured_log("backend.settings") as log:
         first, second = Settings().jwt_secret, Settings().jwt_secret
     assert_that(first == second, is_(False), "development without a secret must get a random one, never a fixed one")
+    assert_that(" | ".join(log), contains_string("BETTER_AUTH_SECRET is not set"),
+                "the service says it made up a secret (captured here: it is this check's, not the suite's, warning)")
 
 
 @then("the service trusts tokens signed with the secret from its environment, and no other key")

@@ -19,6 +19,20 @@ LOCAL_ONLY_REASON = (
     "needs control of the service process or its database (stop/start, restart, port, environment); "
     "not run against a live URL — run `make acceptance` without BASE_URL to rehearse it locally"
 )
+# What a run in each mode cannot rehearse, stated in the audit report next to its verdict (reports/run.json →
+# not_rehearsed). The local rehearsal's stand-ins: backend/local/rehearsal.py.
+NOT_REHEARSED = {
+    LOCAL: (
+        "Railway's TLS edge and proxy: the rehearsal serves plain HTTP on loopback, so HTTPS termination, "
+        "certificates and the edge's forwarded headers are not exercised",
+        "a real Neon compute: scale-to-zero cold starts, Neon's own pooler and its network latency; the "
+        "rehearsal's database is a local PostgreSQL (see the database path)",
+    ),
+    LIVE: (
+        "the @local scenarios: control of the process and its database (dropout, missing secret, port collision, "
+        "SIGTERM) — `make verify` without BASE_URL rehearses them",
+    ),
+}
 _URL = re.compile(r"https?://[A-Za-z0-9.-]+(:\d+)?/?")
 _ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:\d+)?")
 

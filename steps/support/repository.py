@@ -178,6 +178,28 @@ def service_environment(**variables: str) -> Iterator[None]:
         os.environ.update(saved)
 
 
+@contextmanager
+def captured_log(name: str) -> Iterator[list[str]]:
+    """The messages ``name`` logs meanwhile, kept from the console: a warning a check provokes on purpose in
+    this process (e.g. development Settings without a secret) is not a warning about the suite's run."""
+    import logging
+
+    logger, messages = logging.getLogger(name), []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            messages.append(record.getMessage())
+
+    handler, propagate = Keep(), logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        yield messages
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+
+
 def secret_settings_with_defaults() -> tuple[list[str], list[str]]:
     """(fields marked secret, those of them that have any default other than None)."""
     from backend.settings import Settings, env_name

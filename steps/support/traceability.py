@@ -22,7 +22,7 @@ SPEC = ROOT / "specs" / "004-backend-deployment" / "spec.md"
 FEATURES = ROOT / "features"
 ADR_DIR = ROOT / "history" / "adr"
 
-KNOWN_MARKERS = {"local"}  # tags that are not ids
+KNOWN_MARKERS = {"local", "checkout"}  # tags that are not ids (@checkout: reads the repository, not the target)
 ID_TAG = re.compile(r"^(US\d+\.\d+|EC\d+|FR-\d{3}|SC-\d{3}|P\d+|adr-\d{4})$")
 
 

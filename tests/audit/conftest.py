@@ -90,7 +90,12 @@ def below_ten(context, n):
 '''
 
 ENVIRONMENT = '''
+import json
 import os
+
+
+def before_all(context):
+    context.ran = []
 
 
 def before_scenario(context, scenario):
@@ -98,6 +103,19 @@ def before_scenario(context, scenario):
         scenario.skip("live mode")
     if "hook_boom" in scenario.effective_tags:
         raise RuntimeError("hook exploded")
+
+
+def after_scenario(context, scenario):
+    context.ran.append({"name": scenario.name, "location": str(scenario.location), "status": scenario.status.name,
+                        "exercised": {}})
+
+
+def after_all(context):
+    """The run record as the real suite writes it: the run's metadata and every scenario as it ended."""
+    run = json.loads(os.environ["FIXTURE_RUN"])
+    os.makedirs("reports", exist_ok=True)
+    with open("reports/run.json", "w", encoding="utf-8") as record:
+        json.dump({**run, "scenarios": context.ran}, record)
 '''
 
 GREEN = """@FR-001 @adr-0001
@@ -109,7 +127,7 @@ Feature: Green fixture
   Scenario: the service answers
     Given a step that passes
 
-  @US1.2
+  @US1.2 @checkout
   Scenario: the pool is used
     Given a step that passes
 
@@ -185,7 +203,7 @@ Feature: Mixed fixture
 
 @dataclass
 class Project:
-    """A repository-shaped folder: reports/, features/, history/adr/, spec.md; the report goes to audit/."""
+    """A repository-shaped folder: reports/, features/, history/adr/, spec.md; the report goes to reports/."""
 
     root: Path
     secret: str
@@ -196,15 +214,14 @@ class Project:
 
     @property
     def out(self) -> Path:
-        return self.root / "audit"
+        return self.root / "reports"
 
     @property
     def reports(self) -> Path:
         return self.root / "reports"
 
     def arguments(self) -> list[str]:
-        return ["--root", str(self.root), "--spec", str(self.root / "spec.md"), "--adr-dir", str(self.adr_dir),
-                "--out", str(self.out)]
+        return ["--root", str(self.root), "--spec", str(self.root / "spec.md"), "--adr-dir", str(self.adr_dir)]
 
     def generate(self, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
         """Run the generator in-process with this project's secret in the environment (to prove redaction)."""
@@ -219,6 +236,13 @@ class Project:
     @property
     def html(self) -> str:
         return (self.out / "report.html").read_text(encoding="utf-8")
+
+    def edit_run(self, **changes: object) -> dict:
+        """Change reports/run.json as a test needs (a stale record, a failed set-up, what a scenario exercised)."""
+        path = self.reports / "run.json"
+        run = {**json.loads(path.read_text(encoding="utf-8")), **changes}
+        path.write_text(json.dumps(run), encoding="utf-8")
+        return run
 
     def adr_path(self, prefix: str) -> Path:
         return next(self.adr_dir.glob(f"{prefix}-*.md"))
@@ -243,18 +267,18 @@ def record(root: Path, feature: str, secret: str) -> None:
     (root / "features" / "fixture.feature").write_text(feature, encoding="utf-8")
     (root / "features" / "steps" / "steps.py").write_text(STEPS, encoding="utf-8")
     (root / "features" / "environment.py").write_text(ENVIRONMENT, encoding="utf-8")
-    environment = {**os.environ, "FIXTURE_MODE": "live", "BETTER_AUTH_SECRET": secret}
+    run = {"target": "https://fixture.up.railway.app", "mode": "live", "version": "fixture-sha",
+           "started_at": "2026-11-25T18:00:00Z", "wall_seconds": 1.5, "suite_commit": "0123abcd",
+           "behave_version": "1.3.3", "database_path": None, "not_run_reason": {"@local": NOT_RUN_REASON},
+           "health_latency_ms": 4.2, "setup_failure": None}
+    environment = {**os.environ, "FIXTURE_MODE": "live", "BETTER_AUTH_SECRET": secret, "FIXTURE_RUN": json.dumps(run)}
     completed = subprocess.run(
         [sys.executable, "-m", "behave", "--no-capture", "-f", "json", "-o", "reports/behave.json",
          "--junit", "--junit-directory", "reports/junit", "-f", "plain", "-o", "reports/plain.txt"],
         cwd=root, env=environment, capture_output=True, text=True, timeout=60, check=False,
     )
     assert (root / "reports" / "behave.json").exists(), completed.stdout + completed.stderr
-    run = {"target": "https://fixture.up.railway.app", "mode": "live", "version": "fixture-sha",
-           "started_at": "2026-11-25T18:00:00Z", "wall_seconds": 1.5, "suite_commit": "0123abcd",
-           "behave_version": "1.3.3", "database_path": None, "not_run_reason": {"@local": NOT_RUN_REASON},
-           "health_latency_ms": 4.2}
-    (root / "reports" / "run.json").write_text(json.dumps(run), encoding="utf-8")
+    assert (root / "reports" / "run.json").exists(), completed.stdout + completed.stderr
     (root / "spec.md").write_text(SPEC, encoding="utf-8")
     shutil.copy(REPO / "Procfile", root / "Procfile")
     write_adrs(root / "history" / "adr")

@@ -17,8 +17,8 @@ from tests.audit.conftest import NOT_RUN_REASON, REPO, Project
 
 
 def matrix(markdown: str) -> dict[str, dict[str, str]]:
-    """Rows of section 3 keyed by spec id, cells keyed by column title (escaped pipes kept inside cells)."""
-    section = markdown.split("## 3. Traceability matrix", 1)[1].split("\n## ", 1)[0]
+    """Rows of section 4 keyed by spec id, cells keyed by column title (escaped pipes kept inside cells)."""
+    section = markdown.split("## 4. Traceability matrix", 1)[1].split("\n## ", 1)[0]
     lines = [line for line in section.splitlines() if line.startswith("|")]
     split = [[cell.strip() for cell in re.split(r"(?<!\\)\|", line)[1:-1]] for line in lines]
     headers = split[0]
@@ -77,7 +77,7 @@ def test_failures_carry_messages_from_json_and_junit(mixed: Project, monkeypatch
     assert "error_message" not in error_step["result"]
 
     mixed.generate(monkeypatch, capsys)
-    failures = section(mixed.markdown, 8)
+    failures = section(mixed.markdown, 9)
     assert "expected 200, got 503" in failures
     assert "RuntimeError: database unreachable" in failures
     assert "HOOK-ERROR in before_scenario: RuntimeError: hook exploded" in failures
@@ -88,9 +88,9 @@ def test_failures_carry_messages_from_json_and_junit(mixed: Project, monkeypatch
 def test_failed_suite_and_missing_adr_fail_the_generator(mixed: Project, monkeypatch, capsys):
     code, output = mixed.generate(monkeypatch, capsys)
     assert code == 1
-    assert "audit report: audit/REPORT.md (and audit/report.html)" in output
     verdict = output.strip().splitlines()[-1]
     assert verdict.startswith("VERDICT: FAILED — 9 scenarios: 4 passed, 2 failed, 2 errored, 1 not run")
+    assert verdict.endswith(" — wall time 1.5 s — report: reports/REPORT.md")
     problems = section(mixed.markdown, 2)
     assert "the suite failed: 2 failed and 2 errored scenario(s)" in problems
     assert "@adr-0099 names an ADR that does not exist" in problems
@@ -124,7 +124,8 @@ def test_every_value_is_escaped(mixed: Project, monkeypatch, capsys):
 def test_green_run_passes_with_not_run_items_shown_as_such(green: Project, monkeypatch, capsys):
     code, output = green.generate(monkeypatch, capsys)
     assert code == 0, section(green.markdown, 2)
-    assert output.strip().splitlines()[-1] == "VERDICT: PASSED — 8 scenarios: 6 passed, 0 failed, 0 errored, 2 not run"
+    assert output.strip().splitlines() == ["VERDICT: PASSED — 8 scenarios: 6 passed, 0 failed, 0 errored, 2 not run — "
+                                           "wall time 1.5 s — report: reports/REPORT.md"]
     rows = matrix(green.markdown)
     assert rows["SC-001"]["Result"] == "⏭️ not run"
     assert rows["EC1"]["Result"] == "✅ passed<br>1 of 2 not run"
@@ -195,8 +196,9 @@ def test_scenario_absent_from_results_is_not_run(green: Project, monkeypatch, ca
 def test_missing_results_fail_and_still_write_the_report(green: Project, monkeypatch, capsys):
     (green.reports / "behave.json").unlink()
     (green.reports / "run.json").unlink()
-    code, _ = green.generate(monkeypatch, capsys)
-    assert code == 1
+    code, output = green.generate(monkeypatch, capsys)
+    assert code == 2
+    assert output.startswith("VERDICT: NOT RUN: no results (reports/behave.json does not exist")
     problems = section(green.markdown, 2)
     assert "reports/behave.json does not exist" in problems
     assert "run.json does not exist" in problems
@@ -216,7 +218,7 @@ def test_run_metadata_section(green: Project, monkeypatch, capsys):
 
 def test_endpoints_come_from_the_route_table(green: Project, monkeypatch, capsys):
     green.generate(monkeypatch, capsys)
-    endpoints = section(green.markdown, 4)
+    endpoints = section(green.markdown, 5)
     rows = {tuple(cell.strip() for cell in re.split(r"(?<!\\)\|", line)[1:3]): line
             for line in endpoints.splitlines() if line.startswith("| `")}
     assert "yes — Bearer JWT" in rows[("`DELETE`", "`/api/{user_id}/tasks/{task_id}`")]
@@ -230,7 +232,7 @@ def test_variables_show_markers_and_defaults_never_values(green: Project, monkey
     monkeypatch.setenv("DATABASE_POOL_SIZE", "17")
     monkeypatch.setenv("CORS_ORIGINS", "https://a-value-that-must-not-appear.example")
     green.generate(monkeypatch, capsys)
-    variables = section(green.markdown, 5)
+    variables = section(green.markdown, 6)
     secret_row = next(line for line in variables.splitlines() if line.startswith("| `BETTER_AUTH_SECRET`"))
     assert "alias `JWT_SECRET`" in secret_row and "| required |" in secret_row and "| secret |" in secret_row
     pool_row = next(line for line in variables.splitlines() if line.startswith("| `DATABASE_POOL_SIZE`"))
@@ -241,7 +243,7 @@ def test_variables_show_markers_and_defaults_never_values(green: Project, monkey
 
 def test_security_measures_come_from_adrs(green: Project, monkeypatch, capsys):
     green.generate(monkeypatch, capsys)
-    measures = section(green.markdown, 6)
+    measures = section(green.markdown, 7)
     assert "The process binds $PORT and nothing else" in measures
     assert "[ADR 0001](../history/adr/0001-dynamic-port.md)" in measures
     assert "Size the pool" not in measures, "an ADR without a security-measure line is not a security measure"
@@ -257,8 +259,8 @@ def test_python_dash_m_audit(green: Project):
                                env={"PATH": "/usr/bin:/bin", "BETTER_AUTH_SECRET": green.secret})
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert completed.stdout.splitlines() == [
-        "audit report: audit/REPORT.md (and audit/report.html)",
-        "VERDICT: PASSED — 8 scenarios: 6 passed, 0 failed, 0 errored, 2 not run",
+        "VERDICT: PASSED — 8 scenarios: 6 passed, 0 failed, 0 errored, 2 not run — wall time 1.5 s — "
+        "report: reports/REPORT.md",
     ]
 
 
@@ -314,4 +316,4 @@ def test_html_is_well_formed_and_self_contained(mixed: Project, monkeypatch, cap
     checker = Checker()
     checker.feed(mixed.html)
     assert checker.open == [] and checker.external == []
-    assert mixed.html.count("<h2>") == 8
+    assert mixed.html.count("<h2>") == 9
