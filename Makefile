@@ -23,11 +23,11 @@ unit: $(STAMP)
 
 # The acceptance suite: BASE_URL set → verify that live URL; unset → rehearse production locally first.
 acceptance: $(STAMP)
-	$(PY) -m behave
+	@$(PY) -m behave
 
-# The audit report, generated from the suite's results in $(RESULTS)/.
+# The audit report, generated from the suite's results into $(RESULTS)/ (ignored by git: no tracked file changes).
 report: $(STAMP)
-	$(PY) -m audit
+	@$(PY) -m audit
 
 # The main job: acceptance suite, then the report (written even when the suite failed); fails if either failed.
 verify: $(STAMP)

@@ -317,3 +317,16 @@ def test_html_is_well_formed_and_self_contained(mixed: Project, monkeypatch, cap
     checker.feed(mixed.html)
     assert checker.open == [] and checker.external == []
     assert mixed.html.count("<h2>") == 9
+
+
+def test_generating_the_report_changes_no_tracked_file(green: Project, monkeypatch, capsys):
+    """Issue 8 item 9: the report goes next to the results, in reports/, which git ignores; none is committed."""
+    green.generate(monkeypatch, capsys)  # no --out: the default
+    assert (green.root / "reports" / "REPORT.md").is_file() and (green.root / "reports" / "report.html").is_file()
+    assert not (green.root / "audit").exists()
+    ignored = subprocess.run(["git", "check-ignore", "reports/REPORT.md", "reports/report.html"], cwd=REPO,
+                             capture_output=True, text=True, check=False)
+    assert ignored.stdout.split() == ["reports/REPORT.md", "reports/report.html"]
+    tracked = subprocess.run(["git", "ls-files", "audit"], cwd=REPO, capture_output=True, text=True,
+                             check=True).stdout.split()
+    assert tracked and all(name.endswith(".py") for name in tracked), "a generated report is committed under audit/"
