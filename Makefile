@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 RESULTS := reports
 
-.PHONY: install pgbouncer test lint unit acceptance report verify run migrate bench clean node-deps better-auth railway-types
+.PHONY: install pgbouncer test lint unit acceptance report verify run token migrate bench clean node-deps better-auth railway-types
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -60,6 +60,10 @@ railway-types: $(STAMP) node-deps
 
 run: $(STAMP)
 	$(PY) -m backend.local.dev
+
+# A token the `make run` server accepts (valid 24 h, across reloads and restarts): make token USER=alice
+token: $(STAMP)
+	@$(PY) -m backend.local.dev token "$(USER)"
 
 migrate: $(STAMP)
 	$(PY) -m alembic upgrade head
