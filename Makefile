@@ -22,7 +22,9 @@ unit: $(STAMP)
 	$(PY) -m pytest
 
 # The acceptance suite: BASE_URL set → verify that live URL; unset → rehearse production locally first.
+# Results of an earlier run are removed first: a run that stops before writing any must not leave them behind.
 acceptance: $(STAMP)
+	@rm -rf $(RESULTS)/behave.json $(RESULTS)/run.json $(RESULTS)/junit
 	@$(PY) -m behave
 
 # The audit report, generated from the suite's results into $(RESULTS)/ (ignored by git: no tracked file changes).

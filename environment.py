@@ -6,7 +6,8 @@ Live mode:  BASE_URL=https://<service>.up.railway.app BETTER_AUTH_SECRET=… ALL
             throwaway user ids.
 Local mode: no BASE_URL: production is deployed on loopback as Railway would (backend.local.rehearsal) and every
             scenario runs, @local included.
-When the suite cannot run (configuration error, target unreachable, token rejected, rehearsal failed to start),
+When the suite cannot run (configuration error, target unreachable, token rejected, rehearsal failed to start,
+an error in these hooks),
 before_all fails with one line saying why, reports/run.json records it as ``setup_failure``, and the audit report's
 verdict is NOT RUN. Decision: history/adr/0013-behave-live-and-local-rehearsal.md.
 """
@@ -32,12 +33,14 @@ from steps.support.tokens import TokenMint
 ROOT = Path(__file__).resolve().parent
 REPORTS = ROOT / "reports"
 LOCAL_TAG = "local"
+CHECKOUT_TAG = "checkout"  # the scenario reads the repository checkout (ADRs, code, settings), not the target
 EXECUTED = {"passed", "failed", "error", "hook_error"}  # behave statuses of a scenario that ran
 
 
 def before_all(context):
     context.config.setup_logging()
-    context.record = RunRecord(started_at=datetime.now(UTC).isoformat(timespec="seconds"))
+    context.record = RunRecord(started_at=datetime.now(UTC).isoformat(timespec="seconds"),
+                               suite_commit=_git(["rev-parse", "HEAD"]))
     (REPORTS / "run.json").unlink(missing_ok=True)  # a stale record must never describe this run
     try:
         context.suite = set_up(context.config.userdata, context.record)
@@ -49,8 +52,8 @@ def before_all(context):
     except SuiteNotRun as failure:
         context.record.setup_failure = {"reason": failure.reason, "error": failure.detail}
         raise
-    except Exception as error:
-        context.record.setup_failure = {"reason": "setup failed", "error": f"{type(error).__name__}: {error}"}
+    except Exception as error:  # a bug in the hooks themselves: still not a run
+        context.record.setup_failure = {"reason": "hook error", "error": f"{type(error).__name__}: {error}"}
         raise
 
 
@@ -65,7 +68,12 @@ def set_up(userdata: Any, record: RunRecord) -> Suite:
         REPORTS.mkdir(exist_ok=True)
         options = {"allowed_origin": config.allowed_origin} if config.allowed_origin else {}
         print("local mode: deploying production on loopback (Procfile via honcho, ENVIRONMENT=production) …")
-        rehearsal = Rehearsal(log_path=REPORTS / "rehearsal.log", **options).start()
+        try:
+            rehearsal = Rehearsal(log_path=REPORTS / "rehearsal.log", **options).start()
+        except Exception as error:
+            output = getattr(error, "stderr", None)  # a failed migration: alembic's own words
+            raise SuiteNotRun("rehearsal failed to start", f"{type(error).__name__}: {error}"
+                              + (f"\n{output[-2000:]}" if isinstance(output, str) and output else "")) from None
         config = config.with_rehearsal(rehearsal.base_url, rehearsal.allowed_origin, rehearsal.secret)
         record.database_path = rehearsal.database_path
         print(f"local mode: serving on {rehearsal.base_url} ({rehearsal.database_path})")
@@ -86,6 +94,9 @@ def before_scenario(context, scenario):
     if reason is not None:
         context.suite.record.not_run[scenario.name] = reason
         scenario.skip(reason=reason)
+    elif CHECKOUT_TAG in scenario.effective_tags and context.suite.is_live:
+        commit, target = (context.suite.record.suite_commit or "unknown")[:12], context.suite.config.target
+        print(f"    (@checkout: reads this checkout, commit {commit}, not the deployment at {target})")
 
 
 def after_scenario(context, scenario):
@@ -146,7 +157,7 @@ def write_run_record(record: RunRecord, suite: Suite | None, wall: float) -> Non
         "version": record.version,
         "started_at": record.started_at,
         "wall_seconds": round(wall, 3),
-        "suite_commit": _git(["rev-parse", "HEAD"]),
+        "suite_commit": record.suite_commit,
         "checkout_modified": bool(_git(["status", "--porcelain", "--untracked-files=no"])),
         "behave_version": behave.__version__,
         "database_path": record.database_path,

@@ -43,6 +43,7 @@ class ScenarioTiming:
 class RunRecord:
     started_at: str
     started: float = field(default_factory=time.monotonic)
+    suite_commit: str | None = None  # the checkout's commit: what @checkout scenarios describe
     target: str | None = None
     mode: str | None = None
     version: str | None = None

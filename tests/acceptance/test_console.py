@@ -3,7 +3,8 @@
 The suite and the report generator run as `make verify` runs them (``python -m behave`` then ``python -m audit``),
 from a copy of this checkout committed into a fresh git repository (so the run's reports/ are the copy's and
 the checkout's commit differs from the deployed one), against:
-- a closed port, and a live configuration missing its variables: NOT RUN, with the error, in a few lines;
+- a closed port, a live configuration missing its variables, and a rehearsal that fails to start (a hook error
+  in before_all): NOT RUN, with the error, in a few lines;
 - a real production deployment on loopback (the local rehearsal, started here) in *live* mode: with a wrong
   secret (NOT RUN: token rejected, one line, no scenario run), with every scenario filtered out (NOT RUN), and
   the whole live-safe set (each step printed once, no false warning, one last line per command).
@@ -104,6 +105,17 @@ def test_a_configuration_error_is_not_run(checkout: Path) -> None:
     assert_not_run(suite, report, checkout, "configuration error")
 
 
+def test_a_rehearsal_that_fails_to_start_is_not_run(checkout: Path) -> None:
+    """A hook error in before_all: production refuses a plain-http allowed origin, so the rehearsal never serves."""
+    suite, report = verify(checkout, ALLOWED_ORIGIN="http://tasks-frontend.example")
+    output = "\n".join(suite.lines)
+    assert "HOOK-ERROR in before_all: SuiteNotRun: rehearsal failed to start: RuntimeError: the web process " \
+           "exited with 2" in output
+    assert "CORS_ORIGINS: 'http://tasks-frontend.example' must use https:// in production" in output
+    assert not [line for line in suite.lines if STEP_LINE.match(line)], "no scenario ran"
+    assert_not_run(suite, report, checkout, "rehearsal failed to start")
+
+
 @pytest.fixture(scope="module")
 def deployment() -> Iterator[object]:
     """Production on loopback, deployed from this checkout; the suite reaches it as a live URL."""
@@ -144,6 +156,10 @@ def test_a_live_run_prints_each_step_once_and_ends_with_one_line(checkout: Path,
     assert not [line for line in suite.lines if re.search(r"\s# (steps|features)/", line)], "no second formatter"
     for unwanted in ("BETTER_AUTH_SECRET is not set", "ABORTED", "Took ", "scenarios passed", "HOOK-ERROR"):
         assert unwanted not in output + suite.errors
+    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=checkout, capture_output=True, text=True,
+                            check=True).stdout.strip()
+    notes = [line for line in suite.lines if "(@checkout: " in line]
+    assert len(notes) == 6 and all(f"commit {commit[:12]}, not the deployment at " in note for note in notes)
     assert re.fullmatch(rf"acceptance suite \({re.escape(deployment.base_url)}\): 14 passed, 0 failed, 3 not run; "  # type: ignore[attr-defined]
                         r"\d+ requests over \d+ connection\(s\); wall time [\d.]+ s; results: reports/",
                         suite.lines[-1]), suite.lines[-1]
@@ -153,8 +169,6 @@ def test_a_live_run_prints_each_step_once_and_ends_with_one_line(checkout: Path,
     assert re.fullmatch(r"VERDICT: PASSED — 17 scenarios: 14 passed, 0 failed, 0 errored, 3 not run — wall time "
                         r"[\d.]+ s — report: reports/REPORT.md", report.lines[0]), report.lines[0]
     markdown = (checkout / "reports" / "REPORT.md").read_text()
-    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=checkout, capture_output=True, text=True,
-                            check=True).stdout.strip()
     version = deployment.environment()["RAILWAY_GIT_COMMIT_SHA"]  # type: ignore[attr-defined]
     assert f"{version}, which is NOT the checkout's commit {commit}" in markdown, "item 4: both commits named"
     assert "inspects this checkout, not the deployment" in markdown
