@@ -24,6 +24,9 @@ from typing import Any
 
 import behave
 
+from audit.results import BEHAVE_STATUS
+from audit.scope import CHECKOUT_TAG
+from audit.verdict import EXECUTED
 from steps.support.config import LOCAL_ONLY_REASON, NOT_REHEARSED, SuiteConfig, SuiteConfigError, skip_reason
 from steps.support.http import REDACT, Api
 from steps.support.preflight import preflight
@@ -33,8 +36,6 @@ from steps.support.tokens import TokenMint
 ROOT = Path(__file__).resolve().parent
 REPORTS = ROOT / "reports"
 LOCAL_TAG = "local"
-CHECKOUT_TAG = "checkout"  # the scenario reads the repository checkout (ADRs, code, settings), not the target
-EXECUTED = {"passed", "failed", "error", "hook_error"}  # behave statuses of a scenario that ran
 
 
 def before_all(context):
@@ -119,7 +120,7 @@ def after_all(context):
         # behave prints "ABORTED: By user." after any failed before_all, though its reason is printed already and
         # no user aborted anything. The run still fails: behave counts the hook error.
         context.aborted = False
-    elif not any(item.status in EXECUTED for item in record.scenarios):
+    elif not any(BEHAVE_STATUS.get(item.status) in EXECUTED for item in record.scenarios):  # the report's rule
         raise SuiteNotRun("no scenario was executed", "every scenario was filtered out or skipped; the audit "
                           "report's verdict is NOT RUN")
     else:
