@@ -90,8 +90,13 @@ class Settings(BaseSettings):
         default=None,
         description="Force PgBouncer transaction-mode compatibility on/off; unset: on when the host has -pooler.",
     )
-    database_pool_size: int = Field(default=5, ge=1, le=50, description="Connections kept open per process.")
-    database_max_overflow: int = Field(default=5, ge=0, le=50, description="Extra connections allowed under bursts.")
+    database_max_connections: int = Field(
+        default=10, ge=1, le=1000,
+        description="The service's connection budget per replica, shared by its WEB_CONCURRENCY workers (ADR 0002).",
+    )
+    web_concurrency: int = Field(default=1, ge=1, le=64, description="uvicorn workers per replica (uvicorn reads it).")
+    database_pool_size: int = Field(default=5, ge=1, le=50, description="Connections kept open per worker, at most.")
+    database_max_overflow: int = Field(default=5, ge=0, le=50, description="Extra connections under bursts, at most.")
     database_pool_timeout: float = Field(
         default=5.0, gt=0, le=60, description="Seconds a request waits for a pooled connection before a 503."
     )
@@ -182,6 +187,9 @@ class Settings(BaseSettings):
             found += _url_problem("DATABASE_URL", self.database_url)
         if self.database_direct_url:
             found += _url_problem("DATABASE_DIRECT_URL", self.database_direct_url)
+        if self.database_max_connections < self.web_concurrency:
+            found.append(f"DATABASE_MAX_CONNECTIONS: {self.database_max_connections} cannot be shared by "
+                         f"WEB_CONCURRENCY={self.web_concurrency} workers (each needs at least one connection)")
         if self.better_auth_secret and len(self.better_auth_secret) < MIN_SECRET_LENGTH:
             found.append(f"BETTER_AUTH_SECRET: must be at least {MIN_SECRET_LENGTH} characters")
         for origin in self.cors_origins:
@@ -202,6 +210,14 @@ class Settings(BaseSettings):
     def docs_are_enabled(self) -> bool:
         """Docs are off in production unless DOCS_ENABLED says otherwise, explicitly (FR-006)."""
         return self.docs_enabled if self.docs_enabled is not None else not self.is_production
+
+    @property
+    def pool_limits(self) -> tuple[int, int]:
+        """(pool_size, max_overflow) of this worker: the budget divided by the workers, never above what
+        DATABASE_POOL_SIZE / DATABASE_MAX_OVERFLOW ask for. Workers × (size + overflow) ≤ the budget (ADR 0002)."""
+        share = max(1, self.database_max_connections // self.web_concurrency)
+        size = min(self.database_pool_size, share)
+        return size, min(self.database_max_overflow, share - size)
 
     @cached_property
     def database(self) -> DatabaseTarget:

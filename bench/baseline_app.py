@@ -1,11 +1,11 @@
-"""The baseline: the same two queries as the app, on the same uvicorn, with no framework and no ORM.
+"""The baseline: the same queries as the app, on the same uvicorn, with no framework and no ORM.
 
 A bare ASGI callable over a raw asyncpg pool is what this stack can do at best on this machine, so the app's
 requests/s divided by this one's says how much FastAPI, SQLAlchemy, pydantic and the JWT check cost. It reads
-the same ``DATABASE_URL`` and ``DATABASE_PGBOUNCER`` as the app and opens at most ``pool_size + max_overflow``
-connections, so both sides compete for the same database path with the same budget. It does not verify the
-token (it is a ceiling, not a second implementation). Run by :mod:`bench.services` as
-``uvicorn bench.baseline_app:app``.
+the same ``DATABASE_URL`` and ``DATABASE_PGBOUNCER`` as the app and opens at most as many connections as the
+app's single worker may (``DATABASE_MAX_CONNECTIONS``), so both sides compete for the same database path with
+the same budget. It does not verify the token (it is a ceiling, not a second implementation). Run by
+:mod:`bench.services` as ``uvicorn bench.baseline_app:app``.
 """
 
 from __future__ import annotations
@@ -20,7 +20,20 @@ from starlette.types import Receive, Scope, Send
 
 TASKS_SQL = (
     "SELECT id, user_id, title, description, completed, created_at, updated_at FROM tasks"
-    " WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT 100 OFFSET 0"
+    " WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET 0"
+)
+# The writes of the mixed workload (bench.mixed), each one statement as the app's.
+CREATE_SQL = (
+    "INSERT INTO tasks (user_id, title, description) VALUES ($1, $2, $3)"
+    " RETURNING id, user_id, title, description, completed, created_at, updated_at"
+)
+UPDATE_SQL = (
+    "UPDATE tasks SET title = $3, description = $4, updated_at = now() WHERE user_id = $1 AND id = $2"
+    " RETURNING id, user_id, title, description, completed, created_at, updated_at"
+)
+TOGGLE_SQL = (
+    "UPDATE tasks SET completed = NOT completed, updated_at = now() WHERE user_id = $1 AND id = $2"
+    " RETURNING id, user_id, title, description, completed, created_at, updated_at"
 )
 APPLICATION_NAME = "bench-baseline"
 JSON_HEADERS = [(b"content-type", b"application/json")]
@@ -32,7 +45,8 @@ def _dsn() -> str:
 
 
 def _pool_arguments() -> dict[str, Any]:
-    size = int(os.environ.get("DATABASE_POOL_SIZE", "5")) + int(os.environ.get("DATABASE_MAX_OVERFLOW", "5"))
+    wanted = int(os.environ.get("DATABASE_POOL_SIZE", "5")) + int(os.environ.get("DATABASE_MAX_OVERFLOW", "5"))
+    size = min(wanted, int(os.environ.get("DATABASE_MAX_CONNECTIONS", "10")))  # the app's budget (one worker)
     arguments: dict[str, Any] = {
         "min_size": 1,
         "max_size": size,
@@ -45,6 +59,23 @@ def _pool_arguments() -> dict[str, Any]:
 
 def _timestamp(value: datetime) -> str:
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _task(row: asyncpg.Record) -> dict[str, Any]:
+    return {**dict(row), "created_at": _timestamp(row["created_at"]), "updated_at": _timestamp(row["updated_at"])}
+
+
+def _query(scope: Scope) -> list[tuple[str, str]]:
+    return [tuple(pair.split("=", 1)) for pair in scope["query_string"].decode().split("&") if "=" in pair]
+
+
+async def _body(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body"):
+            return b"".join(chunks)
 
 
 class Baseline:
@@ -61,14 +92,27 @@ class Baseline:
             async with self.pool.acquire() as connection:
                 await connection.fetchval("SELECT 1")
             await _answer(send, 200, {"status": "ok", "database": "ok"})
-        elif len(parts) == 3 and parts[0] == "api" and parts[2] == "tasks":
+        elif len(parts) == 3 and parts[0] == "api" and parts[2] == "tasks" and scope["method"] == "GET":
+            limit = int(dict(_query(scope)).get("limit", "100"))
             async with self.pool.acquire() as connection:
-                rows = await connection.fetch(TASKS_SQL, parts[1])
-            body = [{**dict(row), "created_at": _timestamp(row["created_at"]),
-                     "updated_at": _timestamp(row["updated_at"])} for row in rows]
-            await _answer(send, 200, body)
+                rows = await connection.fetch(TASKS_SQL, parts[1], limit)
+            await _answer(send, 200, [_task(row) for row in rows])
+        elif len(parts) == 3 and parts[0] == "api" and parts[2] == "tasks" and scope["method"] == "POST":
+            body = json.loads(await _body(receive))
+            await self._one(send, 201, CREATE_SQL, parts[1], body["title"], body.get("description"))
+        elif len(parts) == 4 and parts[0] == "api" and scope["method"] == "PUT":
+            body = json.loads(await _body(receive))
+            await self._one(send, 200, UPDATE_SQL, parts[1], int(parts[3]), body["title"], body.get("description"))
+        elif len(parts) == 5 and parts[0] == "api" and parts[4] == "complete" and scope["method"] == "PATCH":
+            await self._one(send, 200, TOGGLE_SQL, parts[1], int(parts[3]))
         else:
             await _answer(send, 404, {"detail": "not found"})
+
+    async def _one(self, send: Send, status: int, sql: str, *arguments: object) -> None:
+        assert self.pool is not None
+        async with self.pool.acquire() as connection:
+            row = await connection.fetchrow(sql, *arguments)
+        await (_answer(send, status, _task(row)) if row else _answer(send, 404, {"detail": "not found"}))
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:

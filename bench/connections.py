@@ -19,6 +19,7 @@ from pgserver._commands import POSTGRES_BIN_PATH
 
 from backend.database import APPLICATION_NAME
 from backend.local.postgres import DATABASE, USER
+from backend.local.procfs import TCP_ESTABLISHED, tcp_sockets
 
 SAMPLER_NAME = "bench-sampler"
 ACTIVITY_SQL = """
@@ -38,20 +39,26 @@ class ConnectionPeaks:
     all_backends: int = 0  # every client backend except the sampler
     pgbouncer_app_clients: int | None = None  # SHOW CLIENTS rows named tasks-api
     pgbouncer_servers: int | None = None  # SHOW POOLS sv_* for the app's database
+    app_sockets: int | None = None  # connections the server under test holds to its database port (/proc)
     errors: list[str] = field(default_factory=list)
 
 
 async def sample_connections(postgres_url: str, pgbouncer_port: int | None, stop: asyncio.Event,
-                             interval: float = 0.1, max_samples: int = 600) -> ConnectionPeaks:
-    """Sample until ``stop`` is set (or ``max_samples`` taken); return the peaks."""
+                             server: tuple[list[int], int] | None = None, interval: float = 0.1,
+                             max_samples: int = 600) -> ConnectionPeaks:
+    """Sample until ``stop`` is set (or ``max_samples`` taken); return the peaks. ``server``: the processes of the
+    server under test and the port it connects to, to count its own connections exactly (other apps named
+    tasks-api, such as the rehearsal's, may be connected at the same time)."""
     peaks = ConnectionPeaks(pgbouncer_app_clients=0 if pgbouncer_port else None,
-                            pgbouncer_servers=0 if pgbouncer_port else None)
+                            pgbouncer_servers=0 if pgbouncer_port else None, app_sockets=0 if server else None)
     connection = await asyncpg.connect(postgres_url, server_settings={"application_name": SAMPLER_NAME})
     try:
         while not stop.is_set() and peaks.samples < max_samples:
             app, backends = await connection.fetchrow(ACTIVITY_SQL, APPLICATION_NAME)
             peaks.app_backends = max(peaks.app_backends, app)
             peaks.all_backends = max(peaks.all_backends, backends)
+            if server is not None:
+                peaks.app_sockets = max(peaks.app_sockets or 0, _sockets_to(*server))
             if pgbouncer_port is not None:
                 try:
                     clients, servers = await pgbouncer_counts(pgbouncer_port)
@@ -66,6 +73,11 @@ async def sample_connections(postgres_url: str, pgbouncer_port: int | None, stop
     finally:
         await connection.close()
     return peaks
+
+
+def _sockets_to(pids: list[int], port: int) -> int:
+    return sum(1 for pid in pids for sock in tcp_sockets(pid) if sock.remote_port == port
+               and sock.state == TCP_ESTABLISHED)
 
 
 async def pgbouncer_admin(port: int, *commands: str) -> str:

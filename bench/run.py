@@ -19,26 +19,30 @@ from bench.coldstart import measure_cold_starts
 from bench.connections import ConnectionPeaks, pgbouncer_admin, refusals_in_logs, sample_connections
 from bench.dropout import measure_dropout
 from bench.machine import describe_machine
+from bench.mixed import measure_mixed
 from bench.proxy import DelayProxy
 from bench.report import Row, table, write
 from bench.services import Server, direct_environment, mint_token, seed_tasks, start_app, start_baseline
 from bench.suite import run_suite
-from bench.throughput import ENDPOINTS, measure_path
+from bench.throughput import ENDPOINTS, SAMPLED_CONNECTIONS, measure_path
+from bench.workers import measure_workers, resident_memory
 from bench.wrk import ensure_wrk
 
 SECONDS_PER_RUN = 5
 LEVELS = (1, 16, 64)
+ROUNDS = 3  # interleaved rounds for every targeted figure; its ratio is the median round's
 COLD_STARTS = 5
 DROPOUT_DOWN_SECONDS = 3.0
 PROXY_DELAY_SECONDS = 0.1
 
 
 def _limit(environment: dict[str, str]) -> int:
-    """pool_size + max_overflow as this deployment is configured (environment first, then Settings' defaults)."""
-    fields = Settings.model_fields
-    size = int(environment.get("DATABASE_POOL_SIZE", fields["database_pool_size"].default))
-    overflow = int(environment.get("DATABASE_MAX_OVERFLOW", fields["database_max_overflow"].default))
-    return size + overflow
+    """The replica's connection budget, DATABASE_MAX_CONNECTIONS (environment first, then Settings' default)."""
+    return int(environment.get("DATABASE_MAX_CONNECTIONS", Settings.model_fields["database_max_connections"].default))
+
+
+def _rounds(endpoint: str, connections: int) -> int:
+    return ROUNDS if endpoint == figures.TASKS_ENDPOINT and connections == SAMPLED_CONNECTIONS else 1
 
 
 def _merge(peaks: list[ConnectionPeaks]) -> ConnectionPeaks:
@@ -60,12 +64,12 @@ async def _bench(rehearsal: Rehearsal, log_dir: Path, rows: list[Row], notes: li
     limit = _limit(production)
     token = mint_token(rehearsal.secret)
     seed_tasks(rehearsal.base_url, token)
-    app = Server("app (Procfile, PgBouncer)", rehearsal.base_url, None)  # the rehearsal owns this process
     wrk = ensure_wrk()
     pooled_label = "PgBouncer" if pgbouncer else "direct"
 
     # 1+2. Throughput and connection budget. The direct path runs first and its processes stop before the
-    # PgBouncer path starts, so pg_stat_activity never mixes two apps' connections.
+    # PgBouncer path starts, so pg_stat_activity never mixes two apps' connections. The apps measured here run the
+    # Procfile line without honcho (bench.services.start_app), as Railway does.
     if wrk is None:
         rows.append(Row("Throughput and connection budget", "not measured: wrk is not installed"))
     else:
@@ -74,28 +78,47 @@ async def _bench(rehearsal: Rehearsal, log_dir: Path, rows: list[Row], notes: li
             await pgbouncer_admin(pgbouncer.port, "RECONNECT")  # drop its idle server connections first
             servers = [start_app("app-direct", direct, log_dir), start_baseline("baseline-direct", direct, log_dir)]
             try:
+                own = (servers[0].pids(), postgres.port)
                 found, direct_peaks = await measure_path(
                     wrk, "direct", servers[0], servers[1], (64,), tuple(ENDPOINTS), SECONDS_PER_RUN, token,
-                    lambda stop: sample_connections(postgres.url, None, stop))
+                    lambda stop: sample_connections(postgres.url, None, stop, own), _rounds)
                 cells += found
             finally:
                 for server in servers:
                     server.stop()
+        port = pgbouncer.port if pgbouncer else None
+        app = start_app(f"app (Procfile, {pooled_label})", production, log_dir)
         baseline = start_baseline(f"baseline-{pooled_label}", production, log_dir)
         try:
-            port = pgbouncer.port if pgbouncer else None
+            own = (app.pids(), port or postgres.port)
             found, pooled_peaks = await measure_path(
                 wrk, pooled_label, app, baseline, LEVELS, tuple(ENDPOINTS), SECONDS_PER_RUN, token,
-                lambda stop: sample_connections(postgres.url, port, stop))
+                lambda stop: sample_connections(postgres.url, port, stop, own), _rounds)
             cells = found + cells
+            print("mixed workload …", flush=True)
+            mixed = await measure_mixed(wrk, app, baseline, rehearsal.secret, postgres.url, SECONDS_PER_RUN,
+                                        ROUNDS)
+            baseline.stop()
+            print("1 against 2 workers …", flush=True)
+            two = start_app(f"app 2 workers ({pooled_label})", {**production, "WEB_CONCURRENCY": "2"}, log_dir)
+            try:
+                both = (two.pids(), port or postgres.port)
+                workers = await measure_workers(wrk, app, two, token, SECONDS_PER_RUN, ROUNDS,
+                                                lambda stop: sample_connections(postgres.url, port, stop, both))
+                memory = resident_memory(app), resident_memory(two)
+            finally:
+                two.stop()
         finally:
             baseline.stop()
+            app.stop()
         rows += figures.throughput_rows(cells)
+        rows += figures.mixed_rows(mixed)
         rows += figures.connection_rows(pooled_label, _merge(pooled_peaks), limit,
                                         pgbouncer.pool_size if pgbouncer else None)
         if direct_peaks:
             rows += figures.connection_rows("direct", _merge(direct_peaks), limit, None)
-        for peaks in (*pooled_peaks, *direct_peaks):
+        rows += figures.workers_rows(workers, limit, *memory)
+        for peaks in (*pooled_peaks, *direct_peaks, *workers.peaks):
             notes += [f"connection sampler: {error}" for error in peaks.errors[:3]]
 
     # 3. Cold start, against the already migrated database.
@@ -104,7 +127,7 @@ async def _bench(rehearsal: Rehearsal, log_dir: Path, rows: list[Row], notes: li
 
     # 4. Dropout under load, on both database paths at once (the same PostgreSQL goes away under both).
     print("dropout …", flush=True)
-    targets = [app]
+    targets = [Server("app (Procfile, PgBouncer)", rehearsal.base_url, None)]  # the rehearsal owns this process
     if pgbouncer:
         targets.append(start_app("app (Procfile, direct)", direct, log_dir))
     try:
@@ -149,8 +172,11 @@ def main() -> int:
         "Every ratio compares two runs made back to back in this run on this machine; requests/s figures only "
         "mean something next to their baseline.",
         "Baseline: bench/baseline_app.py, a bare ASGI callable on the same uvicorn (uvloop, httptools, access log "
-        "on) doing the same SELECT through a raw asyncpg pool of pool_size+max_overflow connections over the same "
-        "database path. It does not verify the JWT, validate or use an ORM: it is the stack's ceiling.",
+        "on) doing the same statements through a raw asyncpg pool of as many connections as the app's worker may "
+        "open, over the same database path. It does not verify the JWT, validate or use an ORM: it is the stack's "
+        "ceiling.",
+        "CPU/req: user+system CPU time of the server's own processes (uvicorn and its workers) during the run, "
+        "divided by the requests served; it barely moves with the machine's other load, unlike requests/s.",
         "wrk runs on the same 2 cores as the server, PgBouncer and PostgreSQL: absolute figures are lower than on "
         "a dedicated load generator; ratios are what the targets use.",
         "Not rehearsed (cannot exist here): Railway's TLS edge and a real Neon compute; PgBouncer + PostgreSQL on "

@@ -14,7 +14,8 @@ import httpx
 import jwt
 
 from backend.local.postgres import free_port
-from backend.local.rehearsal import ROOT, Rehearsal, start_procfile_web, stop_process, wait_until_healthy
+from backend.local.rehearsal import ROOT, Rehearsal, stop_process, wait_until_healthy
+from bench.cpu import server_pids
 
 USER_ID = "bench-user"
 SEEDED_TASKS = 20
@@ -32,6 +33,10 @@ class Server:
     def stop(self) -> None:
         stop_process(self.process)
 
+    def pids(self) -> list[int]:
+        """The server's own processes (uvicorn and its workers), for CPU time and memory."""
+        return server_pids(self.process.pid) if self.process is not None else []
+
 
 def mint_token(secret: str, user_id: str = USER_ID) -> str:
     """An HS256 token like the Better Auth frontend issues, signed with this run's generated secret."""
@@ -44,11 +49,25 @@ def direct_environment(rehearsal: Rehearsal) -> dict[str, str]:
     return {**rehearsal.environment(), "DATABASE_URL": rehearsal.postgres.url, "DATABASE_PGBOUNCER": "false"}
 
 
+def procfile_web_line() -> str:
+    for line in (ROOT / "Procfile").read_text().splitlines():
+        if line.startswith("web:"):
+            return line.split(":", 1)[1].strip()
+    raise RuntimeError("Procfile has no web: line")
+
+
 def start_app(label: str, environment: dict[str, str], log_dir: Path) -> Server:
-    """The Procfile ``web`` line (honcho), as the rehearsal runs it, on a fresh port."""
+    """The Procfile ``web`` line run by ``sh -c`` with its output to a file, as Railway runs its start command.
+
+    Not through honcho, as the rehearsal is: honcho re-prints every access-log line in Python, and on a 2-core
+    machine that process takes CPU from the server being measured (the baseline's log goes to a file too).
+    """
     port = free_port()
-    log = log_dir / f"{label.replace(' ', '-')}.log"
-    return _healthy_server(label, port, start_procfile_web(port, environment, log), log)
+    log_path = log_dir / f"{label.replace(' ', '-').replace(',', '')}.log"
+    log = log_path.open("wb")
+    process = subprocess.Popen(["sh", "-c", procfile_web_line()], cwd=ROOT, env={**environment, "PORT": str(port)},
+                               stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    return _healthy_server(label, port, process, log_path)
 
 
 def start_baseline(label: str, environment: dict[str, str], log_dir: Path) -> Server:
@@ -75,13 +94,13 @@ def _healthy_server(label: str, port: int, process: subprocess.Popen[bytes], log
     return Server(label, base_url, process)
 
 
-def seed_tasks(base_url: str, token: str, count: int = SEEDED_TASKS) -> list[int]:
+def seed_tasks(base_url: str, token: str, count: int = SEEDED_TASKS, user_id: str = USER_ID) -> list[int]:
     """Create ``count`` tasks through the API (so they are exactly what the app would store); their ids."""
     headers = {"Authorization": f"Bearer {token}"}
     ids = []
     with httpx.Client(base_url=base_url, headers=headers, timeout=10) as client:
         for number in range(count):
-            response = client.post(f"/api/{USER_ID}/tasks",
+            response = client.post(f"/api/{user_id}/tasks",
                                    json={"title": f"bench task {number}", "description": "seeded by make bench"})
             response.raise_for_status()
             ids.append(int(response.json()["id"]))

@@ -1,17 +1,21 @@
-"""Requests/s and latency of the app next to the baseline, one endpoint and connection count at a time.
+"""Requests/s, latency and server CPU time per request of the app next to the baseline, one cell at a time.
 
-App and baseline run back to back for each cell (not all app runs, then all baseline runs), so a machine that
-slows down during the run slows both sides of a ratio alike. During every 64-connection app run the
-connection sampler runs too: the budget is checked where it is most at risk.
+Each cell runs ``rounds`` interleaved pairs (baseline, app, baseline, app …), so a machine that slows down during
+the run slows both sides of a ratio alike; the cell's ratio is the median round's. Next to each requests/s figure
+stands the CPU time the server's own processes spent per request (from /proc): on a machine shared with other jobs
+requests/s ratios swing by ±30 %, CPU per request barely moves. During every 64-connection app run the connection
+sampler runs too: the budget is checked where it is most at risk.
 """
 
 from __future__ import annotations
 
 import asyncio
+import statistics
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bench.connections import ConnectionPeaks
+from bench.cpu import cpu_seconds
 from bench.services import USER_ID, Server
 from bench.wrk import LoadResult, run_wrk
 
@@ -22,47 +26,106 @@ Sampler = Callable[[asyncio.Event], Awaitable[ConnectionPeaks]]
 
 
 @dataclass(frozen=True)
+class Measured:
+    """One wrk run against one server, with the CPU time its processes used per request (ms)."""
+
+    load: LoadResult
+    cpu_ms: float | None
+
+
+@dataclass(frozen=True)
+class Round:
+    app: Measured
+    baseline: Measured
+
+    @property
+    def ratio(self) -> float:
+        base = self.baseline.load.requests_per_second
+        return self.app.load.requests_per_second / base if base else 0.0
+
+
+@dataclass(frozen=True)
 class Cell:
     database_path: str
     endpoint: str
     connections: int
-    app: LoadResult
-    baseline: LoadResult
+    rounds: list[Round]
+
+    @property
+    def median_round(self) -> Round:
+        return sorted(self.rounds, key=lambda one: one.ratio)[len(self.rounds) // 2]
 
     @property
     def ratio(self) -> float:
-        return self.app.requests_per_second / self.baseline.requests_per_second if self.baseline.requests else 0.0
+        return statistics.median(one.ratio for one in self.rounds)
+
+    @property
+    def app(self) -> Measured:
+        return self.median_round.app
+
+    @property
+    def baseline(self) -> Measured:
+        return self.median_round.baseline
+
+    @property
+    def errors(self) -> int:
+        return sum(one.app.load.errors for one in self.rounds)
+
+    @property
+    def p99_ratio(self) -> float:
+        """Median app p99 over median baseline p99."""
+        base = statistics.median(one.baseline.load.p99_ms for one in self.rounds)
+        return statistics.median(one.app.load.p99_ms for one in self.rounds) / base if base else 0.0
+
+
+async def measure(wrk: str, server: Server, path: str, connections: int, seconds: int, headers: dict[str, str],
+                  workload: str = "", sampler: Sampler | None = None,
+                  peaks: list[ConnectionPeaks] | None = None) -> Measured:
+    """One wrk run, the server's CPU time around it, and (when given) the connection sampler during it."""
+    pids = server.pids()
+    before = cpu_seconds(pids)
+    stop = asyncio.Event()
+    sampling = asyncio.ensure_future(sampler(stop)) if sampler else None
+    try:
+        load = await run_wrk(wrk, server.base_url + path, connections, seconds, headers, workload)
+    finally:
+        stop.set()
+        if sampling is not None and peaks is not None:
+            peaks.append(await sampling)
+    used = cpu_seconds(pids) - before
+    return Measured(load, used * 1000 / load.requests if pids and load.requests else None)
 
 
 async def measure_cell(wrk: str, app: Server, baseline: Server, endpoint: str, connections: int, seconds: int,
-                       token: str, sampler: Sampler | None, peaks: list[ConnectionPeaks]) -> tuple[LoadResult, ...]:
+                       token: str, sampler: Sampler | None, peaks: list[ConnectionPeaks], rounds: int) -> list[Round]:
     headers = {"Authorization": f"Bearer {token}"}
     path = ENDPOINTS[endpoint]
-    base = await run_wrk(wrk, baseline.base_url + path, connections, seconds, headers)
-    if sampler is None or connections != SAMPLED_CONNECTIONS:
-        return base, await run_wrk(wrk, app.base_url + path, connections, seconds, headers)
-    stop = asyncio.Event()
-    sampling = asyncio.ensure_future(sampler(stop))
-    try:
-        result = await run_wrk(wrk, app.base_url + path, connections, seconds, headers)
-    finally:
-        stop.set()
-        peaks.append(await sampling)
-    return base, result
+    sampled = sampler if connections == SAMPLED_CONNECTIONS else None
+    found = []
+    for _ in range(rounds):
+        base = await measure(wrk, baseline, path, connections, seconds, headers)
+        found.append(Round(await measure(wrk, app, path, connections, seconds, headers, "", sampled, peaks), base))
+    return found
+
+
+def describe(measured: Measured) -> str:
+    cpu = f"{measured.cpu_ms:.2f} ms" if measured.cpu_ms is not None else "n/a"
+    return f"{measured.load.requests_per_second:8.0f} req/s (CPU {cpu}/req)"
 
 
 async def measure_path(wrk: str, database_path: str, app: Server, baseline: Server, levels: tuple[int, ...],
-                       endpoints: tuple[str, ...], seconds: int, token: str,
-                       sampler: Sampler | None) -> tuple[list[Cell], list[ConnectionPeaks]]:
+                       endpoints: tuple[str, ...], seconds: int, token: str, sampler: Sampler | None,
+                       targeted: Callable[[str, int], int]) -> tuple[list[Cell], list[ConnectionPeaks]]:
+    """Every (endpoint, level) cell; ``targeted(endpoint, connections)`` says how many rounds a cell gets."""
     cells: list[Cell] = []
     peaks: list[ConnectionPeaks] = []
     for endpoint in endpoints:
         for connections in levels:
-            base, result = await measure_cell(wrk, app, baseline, endpoint, connections, seconds, token,
-                                              sampler, peaks)
-            cell = Cell(database_path, endpoint, connections, result, base)
-            print(f"  {database_path:9} {endpoint:26} c={connections:<3} app {result.requests_per_second:8.0f} "
-                  f"req/s  baseline {base.requests_per_second:8.0f} req/s  ratio {cell.ratio:.2f}  "
-                  f"errors {result.errors}/{base.errors}", flush=True)
+            rounds = await measure_cell(wrk, app, baseline, endpoint, connections, seconds, token, sampler, peaks,
+                                        targeted(endpoint, connections))
+            cell = Cell(database_path, endpoint, connections, rounds)
+            print(f"  {database_path:9} {endpoint:26} c={connections:<3} app {describe(cell.app)}  baseline "
+                  f"{describe(cell.baseline)}  ratio {cell.ratio:.2f} "
+                  f"({', '.join(f'{one.ratio:.2f}' for one in rounds)})  errors {cell.errors}", flush=True)
             cells.append(cell)
     return cells, peaks

@@ -15,14 +15,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 WRK_TIMEOUT_SECONDS = 10
+# ``created`` counts 201 answers per thread (a workload script increments it); ``done`` sums the threads'.
 REPORT_SCRIPT = """
+created = 0
+local threads = {}
+setup = function(thread) table.insert(threads, thread) end
 done = function(summary, latency, requests)
   local errors = summary.errors
+  local acknowledged = 0
+  for _, thread in ipairs(threads) do acknowledged = acknowledged + (thread:get("created") or 0) end
   io.write("WRK_JSON ", string.format(
     '{"requests": %d, "duration_us": %d, "connect": %d, "read": %d, "write": %d, "status": %d, "timeout": %d,'
-    .. ' "p50_us": %d, "p99_us": %d, "max_us": %d}\\n',
+    .. ' "p50_us": %d, "p99_us": %d, "max_us": %d, "created": %d}\\n',
     summary.requests, summary.duration, errors.connect, errors.read, errors.write, errors.status,
-    errors.timeout, latency:percentile(50), latency:percentile(99), latency.max))
+    errors.timeout, latency:percentile(50), latency:percentile(99), latency.max, acknowledged))
 end
 """
 
@@ -37,6 +43,7 @@ class LoadResult:
     p99_ms: float
     non_2xx: int
     socket_errors: int
+    created: int = 0  # 201 answers, counted by a workload script (bench.mixed)
 
     @property
     def requests_per_second(self) -> float:
@@ -67,16 +74,18 @@ def ensure_wrk() -> str | None:
     return None
 
 
-def _script() -> Path:
+def _script(workload: str) -> Path:
     handle, name = tempfile.mkstemp(prefix="bench-wrk-", suffix=".lua")
     with os.fdopen(handle, "w") as script:
-        script.write(REPORT_SCRIPT)
+        script.write(REPORT_SCRIPT + workload)
     return Path(name)
 
 
-async def run_wrk(wrk: str, url: str, connections: int, seconds: int, headers: dict[str, str]) -> LoadResult:
-    """``connections`` keep-alive connections for ``seconds``; wrk itself bounds the run in time."""
-    script = _script()
+async def run_wrk(wrk: str, url: str, connections: int, seconds: int, headers: dict[str, str],
+                  workload: str = "") -> LoadResult:
+    """``connections`` keep-alive connections for ``seconds``; wrk itself bounds the run in time. ``workload``:
+    Lua defining ``request``/``response`` (default: GET ``url`` over and over)."""
+    script = _script(workload)
     threads = 1 if connections == 1 else 2
     command = [wrk, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", f"--timeout={WRK_TIMEOUT_SECONDS}s",
                "--latency", "-s", str(script)]
@@ -109,4 +118,5 @@ def parse_report(output: str) -> LoadResult:
         p99_ms=data["p99_us"] / 1000,
         non_2xx=data["status"],
         socket_errors=data["connect"] + data["read"] + data["write"] + data["timeout"],
+        created=data.get("created", 0),
     )

@@ -126,7 +126,8 @@ def step_asyncpg_with_pool(context):
                 "TLS kept for Neon; statement cache off behind Neon's -pooler (PgBouncer, transaction mode)")
     assert_that(pool.size(), all_of(greater_than(0), less_than_or_equal_to(20)), "pool_size: small and non-zero")
     assert_that(pool._max_overflow, greater_than(0), "max_overflow lets bursts through")
-    assert_that(pool._pre_ping, is_(True), "pre-ping: a connection Neon closed never reaches a request")
+    assert_that(pool.size() + pool._max_overflow, less_than_or_equal_to(settings.database_max_connections),
+                "the pool stays within the replica's DATABASE_MAX_CONNECTIONS budget (ADR 0002)")
     assert_that(pool._recycle, all_of(greater_than(0), less_than(300)),
                 "connections recycled before Neon's 5-minute scale-to-zero")
     assert_that(pool._timeout, less_than_or_equal_to(10), "an outage gives a fast 503, not a 30 s hang")

@@ -8,13 +8,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Response, status
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import APIRouter, HTTPException, Query, Request, Response, status
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from backend import task_store
 from backend.auth import AuthorizedUserId
-from backend.database import Session
-from backend.models import Task
 from backend.schemas import ErrorBody, TaskCreate, TaskId, TaskRead, TaskUpdate
 
 router = APIRouter(
@@ -34,73 +32,57 @@ def _not_found() -> HTTPException:
     return HTTPException(status_code=status.HTTP_404_NOT_FOUND, detail="task not found")
 
 
-async def _owned_task(session: AsyncSession, user_id: str, task_id: int) -> Task:
-    task = await session.scalar(select(Task).where(Task.id == task_id, Task.user_id == user_id))
-    if task is None:
+def _found(row: task_store.Row | None) -> task_store.Row:
+    if row is None:
         raise _not_found()
-    return task
+    return row
+
+
+def _engine(request: Request) -> AsyncEngine:
+    """Each route runs one statement through backend.task_store, which takes a pooled connection and gives it back
+    before the route returns: nothing is held while the response is serialized and sent (ADR 0002). The engine is
+    reached through ``request`` rather than a dependency: one dependency less to solve per request (ADR 0018)."""
+    return request.app.state.engine
 
 
 @router.get("", response_model=list[TaskRead])
 async def list_tasks(
     user_id: AuthorizedUserId,
-    session: Session,
+    request: Request,
     completed: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
-) -> list[Task]:
+) -> list[task_store.Row]:
     """The caller's tasks, newest first."""
-    query = select(Task).where(Task.user_id == user_id)
-    if completed is not None:
-        query = query.where(Task.completed == completed)
-    query = query.order_by(Task.created_at.desc(), Task.id.desc()).limit(limit).offset(offset)
-    return list(await session.scalars(query))
+    return await task_store.list_tasks(_engine(request), user_id, completed, limit, offset)
 
 
 @router.post("", response_model=TaskRead, status_code=status.HTTP_201_CREATED)
-async def create_task(user_id: AuthorizedUserId, body: TaskCreate, session: Session) -> Task:
-    task = Task(user_id=user_id, title=body.title, description=body.description)
-    session.add(task)
-    await session.commit()  # 201 is sent only after the commit: an acknowledged task is durable.
-    await session.refresh(task)
-    return task
+async def create_task(user_id: AuthorizedUserId, body: TaskCreate, request: Request) -> task_store.Row:
+    # 201 is sent only after the INSERT returned, i.e. committed: an acknowledged task is durable.
+    return await task_store.create_task(_engine(request), user_id, body.title, body.description)
 
 
 @router.get("/{task_id}", response_model=TaskRead, responses=NOT_FOUND)
-async def read_task(user_id: AuthorizedUserId, task_id: TaskId, session: Session) -> Task:
-    return await _owned_task(session, user_id, task_id)
+async def read_task(user_id: AuthorizedUserId, task_id: TaskId, request: Request) -> task_store.Row:
+    return _found(await task_store.read_task(_engine(request), user_id, task_id))
 
 
 @router.put("/{task_id}", response_model=TaskRead, responses=NOT_FOUND)
-async def update_task(user_id: AuthorizedUserId, task_id: TaskId, body: TaskUpdate, session: Session) -> Task:
-    task = await _owned_task(session, user_id, task_id)
-    task.title = body.title
-    task.description = body.description
-    if body.completed is not None:
-        task.completed = body.completed
-    await session.commit()
-    await session.refresh(task)
-    return task
+async def update_task(user_id: AuthorizedUserId, task_id: TaskId, body: TaskUpdate,
+                      request: Request) -> task_store.Row:
+    return _found(await task_store.update_task(_engine(request), user_id, task_id, body.title, body.description,
+                                               body.completed))
 
 
 @router.delete("/{task_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
-async def delete_task(user_id: AuthorizedUserId, task_id: TaskId, session: Session) -> Response:
-    task = await _owned_task(session, user_id, task_id)
-    await session.delete(task)
-    await session.commit()
+async def delete_task(user_id: AuthorizedUserId, task_id: TaskId, request: Request) -> Response:
+    if not await task_store.delete_task(_engine(request), user_id, task_id):
+        raise _not_found()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.patch("/{task_id}/complete", response_model=TaskRead, responses=NOT_FOUND)
-async def toggle_complete(user_id: AuthorizedUserId, task_id: TaskId, session: Session) -> Task:
+async def toggle_complete(user_id: AuthorizedUserId, task_id: TaskId, request: Request) -> task_store.Row:
     """Flip ``completed`` in one statement, so two concurrent toggles cannot both read the old value."""
-    task = await session.scalar(
-        update(Task)
-        .where(Task.id == task_id, Task.user_id == user_id)
-        .values(completed=~Task.completed)
-        .returning(Task)
-    )
-    if task is None:
-        raise _not_found()
-    await session.commit()
-    return task
+    return _found(await task_store.toggle_task(_engine(request), user_id, task_id))

@@ -1,5 +1,6 @@
 """The database side of issue 2: deep /health (FR-005, ADR 0009), the dropout edge case (stop and start the real
-PostgreSQL under the running app), the pool's bound and pre-ping (FR-003, ADR 0002).
+PostgreSQL under the running app), the pool's bound and how dead connections are replaced without a pre-ping
+(FR-003, ADRs 0002, 0018).
 
 These tests stop the session's PostgreSQL; the ``database_restored`` fixture always starts it again.
 """
@@ -19,7 +20,7 @@ import asyncpg
 import httpx
 import pytest
 
-from backend.database import APPLICATION_NAME
+from backend.database import APPLICATION_NAME, create_engine, is_connection_lost, is_database_unavailable, run
 from backend.local.postgres import LocalPostgres
 from backend.settings import Settings
 from tests.backend.conftest import Api, api_for, make_settings, serve
@@ -299,8 +300,11 @@ async def test_the_pool_never_opens_more_than_size_plus_overflow(postgres: Local
     assert max(samples) >= 2  # the load did use the pool concurrently
 
 
-async def test_pre_ping_replaces_connections_the_server_killed(postgres: LocalPostgres, secret: str) -> None:
-    """Neon suspending or an admin's pg_terminate_backend must never surface as an error to a request."""
+async def test_connections_the_server_killed_are_replaced_without_a_pre_ping(
+    postgres: LocalPostgres, secret: str
+) -> None:
+    """Neon suspending or an admin's pg_terminate_backend must never surface as an error to a read: the dead
+    connection is discarded with its generation and the read runs once more on a fresh one (ADR 0018)."""
     async with serve(make_settings(postgres.url, secret)) as http:
         user = api_for(http, secret)
         task = await user.created()
@@ -313,6 +317,7 @@ async def test_pre_ping_replaces_connections_the_server_killed(postgres: LocalPo
         health = await http.get("/health")
         after = await app_connections(postgres)
 
+    assert http.app.state.engine.sync_engine.pool._pre_ping is False  # no round trip per checkout
     assert len(killed) == len(before)
     assert (read.status_code, read.json()) == (200, task)
     assert health.status_code == 200
@@ -333,3 +338,32 @@ async def test_concurrent_toggles_are_atomic(two_users: tuple[Api, Api]) -> None
 
     assert [response.status_code for response in responses] == [200] * 20
     assert (await user.get(task["id"])).json()["completed"] is False
+
+
+async def test_a_read_that_loses_its_connection_mid_statement_runs_once_more_and_a_write_does_not(
+    settings: Settings,
+) -> None:
+    """The retry of ADR 0018: a connection-level error during an idempotent statement → one more try on a fresh
+    connection; during a write → the error (a 503), never a second execution that could duplicate it."""
+    engine = create_engine(settings)
+    attempts: list[asyncpg.Connection] = []
+
+    async def dies_the_first_time(connection: asyncpg.Connection) -> object:
+        attempts.append(connection)
+        if len(attempts) == 1:
+            connection._transport.abort()  # the socket is reset under the statement, as when Neon goes away
+        return await connection.fetchval("SELECT 1")
+
+    try:
+        read = await run(engine, dies_the_first_time, idempotent=True)
+        read_attempts = list(attempts)
+        attempts.clear()
+        with pytest.raises(Exception) as write_error:
+            await run(engine, dies_the_first_time, idempotent=False)
+    finally:
+        await engine.dispose()
+
+    assert read == 1
+    assert len(read_attempts) == 2 and read_attempts[0] is not read_attempts[1]
+    assert len(attempts) == 1
+    assert is_connection_lost(write_error.value) and is_database_unavailable(write_error.value)

@@ -1,0 +1,86 @@
+"""The connection budget is per replica, shared by its workers (issue 12 target 4, ADR 0002).
+
+``DATABASE_MAX_CONNECTIONS`` is what one replica may open to Neon, whatever ``WEB_CONCURRENCY`` is: each worker
+gets an equal share. Before, every worker opened its own 5 + 5, so two workers held 20 connections against a
+budget of 10.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+
+from backend.database import APPLICATION_NAME
+from backend.local.postgres import LocalPostgres
+from backend.settings import Settings
+from tests.backend.conftest import make_settings, make_token, new_user_id, web_process
+from tests.backend.test_process import production_environment
+
+
+@pytest.mark.parametrize(
+    ("workers", "budget", "limits"),
+    [(1, 10, (5, 5)), (2, 10, (5, 0)), (3, 10, (3, 0)), (2, 20, (5, 5)), (1, 4, (4, 0)), (4, 4, (1, 0))],
+)
+def test_each_worker_gets_its_share_of_the_budget(workers: int, budget: int, limits: tuple[int, int]) -> None:
+    settings = make_settings("postgresql://u@db.example/db", secrets.token_urlsafe(48), web_concurrency=workers,
+                             database_max_connections=budget)
+
+    assert settings.pool_limits == limits
+    assert workers * sum(limits) <= budget
+
+
+def test_a_budget_smaller_than_the_workers_is_refused() -> None:
+    with pytest.raises(ValueError, match="DATABASE_MAX_CONNECTIONS: 3 cannot be shared by WEB_CONCURRENCY=4"):
+        Settings(environment="test", database_url="postgresql://u@db.example/db",
+                 better_auth_secret=secrets.token_urlsafe(48), web_concurrency=4, database_max_connections=3)
+
+
+async def sample_app_connections(database_url: str, done: asyncio.Event) -> list[int]:
+    connection = await asyncpg.connect(database_url, server_settings={"application_name": "tests-sampler"})
+    samples = []
+    try:
+        while not done.is_set():
+            samples.append(await connection.fetchval(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1", APPLICATION_NAME))
+            await asyncio.sleep(0.005)
+    finally:
+        await connection.close()
+    return samples
+
+
+async def burst(base_url: str, user_id: str, token: str, requests: int = 240) -> list[int]:
+    limits = httpx.Limits(max_connections=48)  # many sockets, so the kernel spreads them over both workers
+    async with httpx.AsyncClient(base_url=base_url, timeout=30, limits=limits) as http:
+        answers = await asyncio.gather(*[http.get(f"/api/{user_id}/tasks", headers={"Authorization": f"Bearer {token}"})
+                                         for _ in range(requests)])
+    return [answer.status_code for answer in answers]
+
+
+def test_two_workers_stay_within_the_replica_budget(tmp_path: Path, postgres: LocalPostgres) -> None:
+    secret, user_id = secrets.token_urlsafe(48), new_user_id()
+    environment = {**production_environment(postgres, secret), "WEB_CONCURRENCY": "2",
+                   "DATABASE_MAX_CONNECTIONS": "4"}
+
+    async def scenario(base_url: str) -> tuple[list[int], list[int]]:
+        done = asyncio.Event()
+        sampler = asyncio.ensure_future(sample_app_connections(postgres.url, done))
+        statuses = []
+        for _ in range(3):
+            statuses += await burst(base_url, user_id, make_token(secret, user_id))
+        done.set()
+        return statuses, await sampler
+
+    with web_process(tmp_path, environment) as web:
+        web.wait_until_healthy()
+        statuses, samples = asyncio.run(scenario(web.base_url))
+        log = web.log
+
+    assert set(statuses) == {200}
+    assert log.count("Application startup complete") == 2  # two workers really served
+    assert max(samples) <= 4, "two workers together opened more than DATABASE_MAX_CONNECTIONS"
+    assert max(samples) >= 3, "the load reached more than one worker's share (2): both workers held connections"
