@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 RESULTS := reports
 
-.PHONY: install pgbouncer test lint unit acceptance report verify run token migrate bench clean node-deps better-auth railway-types
+.PHONY: install pgbouncer test lint unit fuzz acceptance report verify run token migrate bench clean node-deps better-auth railway-types
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,10 @@ lint: $(STAMP)
 
 unit: $(STAMP)
 	$(PY) -m pytest
+
+# Schemathesis against the development app's OpenAPI (also run by `unit`; ADR 0017). FUZZ_SEED=<seed> replays.
+fuzz: $(STAMP)
+	$(PY) -m pytest -q tests/backend/test_fuzz.py
 
 # The acceptance suite: BASE_URL set → verify that live URL; unset → rehearse production locally first.
 # Results of an earlier run are removed first: a run that stops before writing any must not leave them behind.
@@ -74,4 +78,4 @@ bench: $(STAMP)
 	$(PY) -m bench
 
 clean:
-	rm -rf $(VENV) .data $(RESULTS) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .data $(RESULTS) .pytest_cache .ruff_cache .hypothesis

@@ -7,8 +7,8 @@ Live mode:  BASE_URL=https://<service>.up.railway.app BETTER_AUTH_SECRET=… ALL
 Local mode: no BASE_URL: production is deployed on loopback as Railway would (backend.local.rehearsal) and every
             scenario runs, @local included.
 When the suite cannot run (configuration error, target unreachable, token rejected, rehearsal failed to start,
-an error in these hooks),
-before_all fails with one line saying why, reports/run.json records it as ``setup_failure``, and the audit report's
+an error in these hooks) or is interrupted (Ctrl-C),
+before_all fails with one line saying why, reports/run.json records it as ``stopped``, and the audit report's
 verdict is NOT RUN. Decision: history/adr/0013-behave-live-and-local-rehearsal.md.
 """
 
@@ -46,15 +46,15 @@ def before_all(context):
     try:
         context.suite = set_up(context.config.userdata, context.record)
     except SuiteConfigError as error:
-        context.record.setup_failure = {"reason": "configuration error", "error": str(error)}
+        context.record.stopped = {"reason": "configuration error", "error": str(error)}
         raise SuiteNotRun("configuration error", f"live mode is not configured:\n  - "
                           f"{str(error).replace(chr(10), chr(10) + '  - ')}\n"
                           "See README, 'Verifying a live deployment'.") from None
     except SuiteNotRun as failure:
-        context.record.setup_failure = {"reason": failure.reason, "error": failure.detail}
+        context.record.stopped = {"reason": failure.reason, "error": failure.detail}
         raise
     except Exception as error:  # a bug in the hooks themselves: still not a run
-        context.record.setup_failure = {"reason": "hook error", "error": f"{type(error).__name__}: {error}"}
+        context.record.stopped = {"reason": "hook error", "error": f"{type(error).__name__}: {error}"}
         raise
 
 
@@ -111,15 +111,22 @@ def after_scenario(context, scenario):
 def after_all(context):
     record: RunRecord = context.record
     suite: Suite | None = getattr(context, "suite", None)
-    if suite is not None:
-        tear_down(suite)
+    interrupted = context.aborted and record.stopped is None  # Ctrl-C: behave aborts the run and comes here
+    if interrupted:
+        record.stopped = {"reason": "interrupted", "error": f"the run was aborted after {len(record.scenarios)} "
+                                                            "scenario(s); the others did not run"}
     wall = time.monotonic() - record.started
-    write_run_record(record, suite, wall)
-    if record.setup_failure is not None:
+    try:
+        if suite is not None:
+            tear_down(suite)
+    finally:
+        write_run_record(record, suite, wall)
+    if record.stopped is not None:
         print(summary_line(record, suite, wall))
-        # behave prints "ABORTED: By user." after any failed before_all, though its reason is printed already and
-        # no user aborted anything. The run still fails: behave counts the hook error.
-        context.aborted = False
+        if not interrupted:
+            # behave prints "ABORTED: By user." after any failed before_all, though its reason is printed already
+            # and no user aborted anything. The run still fails: behave counts the hook error.
+            context.aborted = False
     elif not any(BEHAVE_STATUS.get(item.status) in EXECUTED for item in record.scenarios):  # the report's rule
         raise SuiteNotRun("no scenario was executed", "every scenario was filtered out or skipped; the audit "
                           "report's verdict is NOT RUN")
@@ -136,9 +143,11 @@ def tear_down(suite: Suite) -> None:
 
 def summary_line(record: RunRecord, suite: Suite | None, wall: float) -> str:
     """The suite's last line: what ran, not the verdict (that is the audit report's, `make report`)."""
-    if record.setup_failure is not None:
-        return (f"acceptance suite NOT RUN: {record.setup_failure['reason']} — no scenario was executed; "
-                f"wall time {wall:.1f} s; record: reports/run.json")
+    if record.stopped is not None:
+        executed = sum(BEHAVE_STATUS.get(item.status) in EXECUTED for item in record.scenarios)
+        ran = f"{executed} scenario(s) executed" if executed else "no scenario executed"
+        return f"acceptance suite NOT RUN: {record.stopped['reason']} — {ran}; wall time {wall:.1f} s; record: " \
+               "reports/run.json"
     assert suite is not None
     statuses = [item.status for item in record.scenarios]
     failed = len(statuses) - statuses.count("passed") - statuses.count("skipped")
@@ -154,7 +163,7 @@ def write_run_record(record: RunRecord, suite: Suite | None, wall: float) -> Non
     data = {
         "target": record.target,
         "mode": record.mode,
-        "setup_failure": record.setup_failure,
+        "stopped": record.stopped,
         "version": record.version,
         "started_at": record.started_at,
         "wall_seconds": round(wall, 3),

@@ -14,11 +14,12 @@ import sys
 from pathlib import Path
 
 from audit.adrs import load_adrs
+from audit.analysis import Analysis, Inputs
 from audit.inventory import endpoints, environment_variables, secret_variable_names
 from audit.links import dead_links, markdown_links
 from audit.redact import Redactor
 from audit.render import to_html, to_markdown
-from audit.report import Analysis, Inputs, build
+from audit.report import build
 from audit.results import load_results
 from audit.spec import parse_spec
 

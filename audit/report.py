@@ -1,118 +1,27 @@
-"""From results, spec, ADRs and inventory to the report: the traceability, the problems and the verdict.
+"""From the analysed inputs (``audit.analysis``) to the report's document: its sections, in order.
 
-The rules that make the report unable to lie live here and in ``audit.verdict`` / ``audit.confirmation``:
-- a run that did not run is NOT RUN, never PASSED (``audit.verdict``);
-- an item's result aggregates its scenarios (failed > errored > passed > not run); no scenario is shown as such;
-- an ADR is confirmed in this run only by a passing scenario that exercised what it decides (``audit.confirmation``);
-- the generator fails when the suite failed, when a spec item has no scenario, when a tag names a spec item or
-  an ADR that does not exist, when an accepted ADR is confirmed by no scenario, or when a link is dead.
+Rendered twice, as Markdown and HTML (``audit.render``). The rules deciding results and the verdict are in
+``audit.analysis``, ``audit.verdict`` and ``audit.confirmation``; this module only presents them.
 """
 
 from __future__ import annotations
 
-import os
 from collections import Counter
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-from audit.adrs import Adr, adr_number
-from audit.confirmation import Confirmation, confirm
+from audit.adrs import adr_number
+from audit.analysis import Analysis, Inputs
+from audit.confirmation import Confirmation
 from audit.document import Badge, Break, Bullets, CodeBlock, Document, Inline, Link, Paragraph, Section, Table, Text
-from audit.inventory import Endpoint, EnvVar
 from audit.model import Scenario, Status, aggregate
-from audit.scope import CHECKOUT_TAG, scope_section, version_mismatch
-from audit.spec import KIND_NAMES, SPEC_TAG, SpecItem
-from audit.verdict import NOT_RUN, Verdict, decide
+from audit.scope import CHECKOUT_TAG, scope_section
+from audit.spec import KIND_NAMES
+from audit.verdict import NOT_RUN
 
 MAX_MESSAGE_CHARS = 4000
 MAX_DETAIL_CHARS = 300
 STATUS_ORDER = (Status.PASSED, Status.FAILED, Status.ERRORED, Status.NOT_RUN)
-
-
-@dataclass
-class Inputs:
-    """Everything the report is generated from, already parsed and redacted."""
-
-    scenarios: list[Scenario]
-    run: dict[str, Any]
-    spec: list[SpecItem]
-    adrs: list[Adr]
-    endpoints: list[Endpoint]
-    variables: list[EnvVar]
-    adr_dir: Path
-    out_dir: Path
-    root: Path
-    problems: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    unreadable: list[str] = field(default_factory=list)  # why the results could not be read (→ NOT RUN)
-
-
-class Analysis:
-    """Index of scenarios by tag, and every check that decides the verdict."""
-
-    def __init__(self, inputs: Inputs) -> None:
-        self.inputs = inputs
-        self.by_tag: dict[str, list[Scenario]] = {}
-        for scenario in inputs.scenarios:
-            for tag in scenario.tags:
-                self.by_tag.setdefault(tag, []).append(scenario)
-        self.adrs = {adr.number: adr for adr in inputs.adrs}
-        self.counts = Counter(scenario.status for scenario in inputs.scenarios)
-        self.problems = list(inputs.problems)
-        self.warnings = list(inputs.warnings)
-        self._check()
-
-    def scenarios(self, tag: str) -> list[Scenario]:
-        return self.by_tag.get(tag, [])
-
-    def result(self, tag: str) -> Status:
-        return aggregate([scenario.status for scenario in self.scenarios(tag)])
-
-    def verdict(self) -> Verdict:
-        return decide(self.inputs.run, self.inputs.scenarios, self.inputs.unreadable, self.problems)
-
-    def confirmation(self, adr: Adr) -> Confirmation:
-        return confirm(adr, self.scenarios(adr.tag))
-
-    @property
-    def live(self) -> bool:
-        return self.inputs.run.get("mode") == "live"
-
-    def adr_href(self, adr: Adr) -> str:
-        return Path(os.path.relpath(adr.path, self.inputs.out_dir)).as_posix()
-
-    def _check(self) -> None:
-        failed, errored = self.counts[Status.FAILED], self.counts[Status.ERRORED]
-        if failed or errored:
-            self.problems.append(f"the suite failed: {failed} failed and {errored} errored scenario(s) (section 9)")
-        spec_ids = {item.id for item in self.inputs.spec}
-        for item in self.inputs.spec:
-            if not self.scenarios(item.tag):
-                self.problems.append(f"{item.id} has no scenario: nothing in the suite evidences it")
-        for tag in sorted(self.by_tag):
-            if SPEC_TAG.match(tag) and tag not in spec_ids:
-                self.problems.append(f"@{tag} is not an item of the spec (on: {_names(self.by_tag[tag])})")
-            number = adr_number(tag)
-            if number is not None and number not in self.adrs:
-                self.problems.append(
-                    f"@{tag} names an ADR that does not exist: no {_show(self.inputs.adr_dir, self.inputs.root)}/"
-                    f"{number}-*.md (on: {_names(self.by_tag[tag])})")
-        for adr in self.inputs.adrs:
-            tagged = self.scenarios(adr.tag)
-            if adr.is_accepted and not tagged:
-                self.problems.append(f"{adr.path.name} is accepted but no scenario carries @{adr.tag}")
-            elif adr.is_accepted and not (confirmation := self.confirmation(adr)).confirmed:
-                self.warnings.append(f"{adr.path.name} is not confirmed in this run: {confirmation.why}")
-            claimed = {tag for tag in adr.confirmation_tags if SPEC_TAG.match(tag)}
-            evidenced = {tag for scenario in tagged for tag in scenario.tags}
-            missing = sorted(claimed - evidenced)
-            if tagged and missing:
-                self.warnings.append(f"{adr.path.name} lists {', '.join('@' + t for t in missing)} under "
-                                     f"Confirmation, but no scenario tagged @{adr.tag} carries it")
-        if mismatch := version_mismatch(self.inputs.run):
-            self.warnings.append(mismatch)
 
 
 def build(inputs: Inputs, analysis: Analysis) -> Document:
@@ -356,15 +265,3 @@ def _adr_links(analysis: Analysis, scenarios: list[Scenario]) -> tuple[Inline, .
         adr = analysis.adrs.get(number)
         inlines.append(Link(f"ADR {number}", analysis.adr_href(adr)) if adr else Text(f"ADR {number} (missing)"))
     return tuple(inlines) or (Text("—"),)
-
-
-def _names(scenarios: list[Scenario]) -> str:
-    names = [scenario.label for scenario in scenarios[:3]]
-    return "; ".join(names) + (f"; … {len(scenarios) - 3} more" if len(scenarios) > 3 else "")
-
-
-def _show(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()

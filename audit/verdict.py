@@ -3,8 +3,8 @@
 NOT RUN, checked first, in this order (history/adr/0015-audit-report-generated-from-results.md):
 1. the results are missing or unreadable (``reports/behave.json``);
 2. the run record is missing (``reports/run.json``): the target, mode and what was exercised are unknown;
-3. the suite stopped before any scenario (``setup_failure`` in the record: configuration error, target
-   unreachable, token rejected, rehearsal failed to start) — the verdict carries the error text;
+3. the suite stopped before running its scenarios (``stopped`` in the record: configuration error, target
+   unreachable, token rejected, rehearsal failed to start, a hook error, interrupted) — with the error text;
 4. the record and the results are from different runs (the record is stale): the scenarios they say ran differ;
 5. no scenario was executed (all filtered out or skipped).
 Otherwise FAILED when there is any problem (a failed scenario, a traceability gap, a dead link), else PASSED.
@@ -50,7 +50,7 @@ def decide(run: dict[str, Any], scenarios: Sequence[Scenario], unreadable: Seque
     if not run:
         return Verdict(NOT_RUN, "no run record", "reports/run.json is missing or unreadable: this run's target, "
                        "mode and what it exercised are unknown, so its results cannot be vouched for")
-    failure = run.get("setup_failure")
+    failure = run.get("stopped")
     if isinstance(failure, dict):
         return Verdict(NOT_RUN, str(failure.get("reason") or "setup failed"), str(failure.get("error") or ""))
     stale = different_run(run, scenarios)

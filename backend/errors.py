@@ -22,13 +22,30 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from backend.database import UNAVAILABLE_ERRORS, is_database_unavailable
+from backend.schemas import ErrorBody, ValidationErrorBody
 
 logger = logging.getLogger("backend.errors")
 
 DATABASE_UNAVAILABLE = {"detail": "database unavailable"}
 HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+# Published in the OpenAPI schema (issue 9 item 8): what every task operation may answer besides its own responses.
+TASK_ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    413: {"model": ErrorBody, "description": "Request body larger than MAX_BODY_BYTES (64 KiB); refused unread"},
+    422: {"model": ValidationErrorBody, "description": "Invalid input: a field, an id, a query parameter or "
+                                                       "a body that is not UTF-8 JSON"},
+}
+API_DESCRIPTION = """\
+Errors are JSON `{"detail": ...}`, never a stack trace.
+
+* **422**: invalid input. `detail` lists `{type, loc, msg}`; the rejected value is never echoed back. A body that
+  is not UTF-8 JSON, or nested too deeply to parse, is a 422 too.
+* **413**: the body is larger than `MAX_BODY_BYTES`.
+* **405**: the method is not served on this path; `Allow` lists every method the path serves.
+* **503** `{"detail": "database unavailable"}` with `Retry-After`: the database cannot be reached; retry.
+"""
 LOC_PART_MAX = 64  # a key of the client's JSON object can be tens of kilobytes: name it, don't echo it
 
 
@@ -91,9 +108,15 @@ async def _http_error(request: Request, error: Exception) -> Response:
     return await http_exception_handler(request, error)
 
 
+def _where(request: Request) -> str:
+    """Method and path as the client sent them (percent-encoded): a decoded ``%0a`` could forge a log line."""
+    raw_path = request.scope.get("raw_path") or request.url.path.encode()
+    return f"{request.method} {raw_path.decode('latin-1')}"
+
+
 async def _database_unavailable(request: Request, error: Exception) -> JSONResponse:
     # Log the class only: driver messages can carry host names and user names.
-    logger.warning("database unavailable during %s %s: %s", request.method, request.url.path, type(error).__name__)
+    logger.warning("database unavailable during %s: %s", _where(request), type(error).__name__)
     return JSONResponse(DATABASE_UNAVAILABLE, status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
                         headers={"Retry-After": "5"})
 
@@ -106,7 +129,8 @@ async def _database_error(request: Request, error: Exception) -> JSONResponse:
 
 
 async def _unexpected(request: Request, error: Exception) -> JSONResponse:
-    logger.exception("unhandled error during %s %s", request.method, request.url.path)
+    """A real server fault: the one place that writes a traceback."""
+    logger.error("unhandled error during %s", _where(request), exc_info=error)
     return JSONResponse({"detail": "internal server error"}, status_code=status.HTTP_500_INTERNAL_SERVER_ERROR)
 
 
@@ -116,6 +140,38 @@ def install_error_handlers(app: FastAPI) -> None:
     for error_type in UNAVAILABLE_ERRORS:
         app.add_exception_handler(error_type, _database_unavailable)
     app.add_exception_handler(DBAPIError, _database_error)
-    # The request path runs its statements on asyncpg directly (backend/database.py:run), so driver and pool errors
-    # arrive unwrapped, under the driver's own classes: whatever says "database unavailable" is a 503, the rest 500.
+    # Last resort for a fault in the middlewares outside FaultBarrier (Starlette's ServerErrorMiddleware). The request
+    # path runs its statements on asyncpg directly (backend/database.py:run), so driver and pool errors arrive
+    # unwrapped, under the driver's own classes: whatever says "database unavailable" is a 503, the rest a 500.
     app.add_exception_handler(Exception, _database_error)
+
+
+class FaultBarrier:
+    """Answers a fault the routes' handlers did not (a bug) with a JSON 500 and logs its traceback once.
+
+    Starlette's last-resort handler re-raises after answering so that the server can log the error, and uvicorn
+    then writes the same traceback a second time ("Exception in ASGI application"). This pure-ASGI middleware sits
+    just outside the routes, answers, and stops the exception there. A fault after the response has started can
+    only be logged: uvicorn then closes the connection.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as error:
+            response = await _database_error(Request(scope), error)  # 503 when the database is unavailable
+            if not started:
+                await response(scope, receive, send)

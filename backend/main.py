@@ -9,15 +9,16 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from backend.auth import TokenVerifier
 from backend.database import create_engine
-from backend.errors import install_error_handlers
+from backend.errors import API_DESCRIPTION, TASK_ERROR_RESPONSES, FaultBarrier, install_error_handlers
 from backend.middleware import BodySizeLimit, SecurityHeaders
 from backend.routers import health, tasks
 from backend.settings import Settings, load_settings
+from backend.strict_query import reject_unknown_query_parameters
 
 logger = logging.getLogger("backend")
 
@@ -52,6 +53,7 @@ def create_app(settings: Settings) -> FastAPI:
     docs = settings.docs_are_enabled
     app = FastAPI(
         title="Tasks API",
+        description=API_DESCRIPTION,
         version=settings.version or "dev",
         lifespan=lifespan,
         docs_url="/docs" if docs else None,
@@ -63,9 +65,13 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.token_verifier = TokenVerifier.from_settings(settings)
     install_error_handlers(app)
     app.include_router(health.router)
-    app.include_router(tasks.router)
+    # Task routes only: /health stays as Railway and uptime monitors call it (a cache-busting query is harmless).
+    app.include_router(tasks.router, responses=TASK_ERROR_RESPONSES,
+                       dependencies=[Depends(reject_unknown_query_parameters)])
 
-    # Added innermost first: CORS must see every response, including the 413 from the size limit.
+    # Added innermost first: CORS must see every response, including the 413 from the size limit and the 500 of
+    # a fault.
+    app.add_middleware(FaultBarrier)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(
         CORSMiddleware,

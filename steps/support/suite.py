@@ -2,7 +2,7 @@
 the local rehearsal (local mode only) and the run record that becomes reports/run.json.
 
 The run record is the audit report's evidence of *this* run (history/adr/0015-audit-report-generated-from-results.md):
-why the suite did not run, when it did not (``setup_failure``), and what each scenario exercised (``exercised``,
+why the suite did not run, when it did not (``stopped``), and what each scenario exercised (``exercised``,
 e.g. the database path US1.2 went through), so an ADR is confirmed only by what this run really did.
 """
 
@@ -49,7 +49,7 @@ class RunRecord:
     version: str | None = None
     health_latency_ms: float | None = None
     database_path: str | None = None
-    setup_failure: dict[str, str] | None = None  # {"reason": …, "error": …} when the suite did not run
+    stopped: dict[str, str] | None = None  # {"reason": …, "error": …} when the suite did not run (to the end)
     scenarios: list[ScenarioTiming] = field(default_factory=list)
     exercising: dict[str, str] = field(default_factory=dict)  # facts of the scenario in progress
     not_run: dict[str, str] = field(default_factory=dict)  # scenario → reason

@@ -16,6 +16,7 @@ import os
 import re
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -90,7 +91,7 @@ def test_a_closed_port_is_not_run(checkout: Path) -> None:
         "(ConnectError: [Errno 111] Connection refused)",
         suite.lines[-1],
     ]
-    assert re.fullmatch(r"acceptance suite NOT RUN: target unreachable — no scenario was executed; wall time "
+    assert re.fullmatch(r"acceptance suite NOT RUN: target unreachable — no scenario executed; wall time "
                         r"[\d.]+ s; record: reports/run.json", suite.lines[-1]), suite.lines[-1]
     assert_not_run(suite, report, checkout, "target unreachable")
     assert "Connection refused" in report.lines[0]
@@ -144,6 +145,26 @@ def test_no_scenario_executed_is_not_run(checkout: Path, deployment: object) -> 
     assert "HOOK-ERROR in after_all: SuiteNotRun: no scenario was executed" in "\n".join(suite.lines)
     assert report.code == 2
     assert report.lines[0].startswith("VERDICT: NOT RUN: no scenario was executed")
+
+
+def test_an_interrupted_run_is_not_run(checkout: Path, deployment: object) -> None:
+    """Ctrl-C once the first scenario started: the scenarios that ran are reported, the verdict is not PASSED."""
+    environment = {key: value for key, value in os.environ.items() if key not in SUITE_VARIABLES}
+    process = subprocess.Popen([sys.executable, "-m", "behave"], cwd=checkout, env={**environment, **live(deployment)},
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert process.stdout is not None
+    lines = []
+    for line in process.stdout:
+        lines.append(line.rstrip("\n"))
+        if STEP_LINE.match(line) and " ... passed" in line:  # a scenario is under way: interrupt it
+            process.send_signal(signal.SIGINT)
+            break
+    lines += process.stdout.read().splitlines()
+    assert process.wait(timeout=120) != 0
+    assert any(line.startswith("acceptance suite NOT RUN: interrupted — ") for line in lines), lines[-5:]
+    report = run(checkout, "audit")
+    assert report.code == 2
+    assert report.lines[0].startswith("VERDICT: NOT RUN: interrupted (the run was aborted after ")
 
 
 def test_a_live_run_prints_each_step_once_and_ends_with_one_line(checkout: Path, deployment: object) -> None:

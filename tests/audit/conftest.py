@@ -270,7 +270,7 @@ def record(root: Path, feature: str, secret: str) -> None:
     run = {"target": "https://fixture.up.railway.app", "mode": "live", "version": "fixture-sha",
            "started_at": "2026-11-25T18:00:00Z", "wall_seconds": 1.5, "suite_commit": "0123abcd",
            "behave_version": "1.3.3", "database_path": None, "not_run_reason": {"@local": NOT_RUN_REASON},
-           "health_latency_ms": 4.2, "setup_failure": None}
+           "health_latency_ms": 4.2, "stopped": None}
     environment = {**os.environ, "FIXTURE_MODE": "live", "BETTER_AUTH_SECRET": secret, "FIXTURE_RUN": json.dumps(run)}
     completed = subprocess.run(
         [sys.executable, "-m", "behave", "--no-capture", "-f", "json", "-o", "reports/behave.json",

@@ -31,7 +31,7 @@ def untested(project: Project) -> None:
 def test_an_unreachable_target_is_not_run_with_the_error(green: Project, monkeypatch, capsys):
     untested(green)
     error = "GET /health: http://127.0.0.1:9 unreachable (ConnectError: [Errno 111] Connection refused)"
-    green.edit_run(setup_failure={"reason": "target unreachable", "error": error}, scenarios=[])
+    green.edit_run(stopped={"reason": "target unreachable", "error": error}, scenarios=[])
     code, output = green.generate(monkeypatch, capsys)
     assert code == 2
     assert output.strip().splitlines() == [
@@ -44,7 +44,7 @@ def test_an_unreachable_target_is_not_run_with_the_error(green: Project, monkeyp
 
 def test_a_configuration_error_is_not_run_even_with_old_results(green: Project, monkeypatch, capsys):
     """behave.json from a passing run, but this run stopped in before_all: the old results are not vouched for."""
-    green.edit_run(setup_failure={"reason": "configuration error",
+    green.edit_run(stopped={"reason": "configuration error",
                                   "error": "BETTER_AUTH_SECRET: required in live mode\nALLOWED_ORIGIN: required"})
     code, output = green.generate(monkeypatch, capsys)
     assert code == 2

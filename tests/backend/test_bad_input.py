@@ -153,3 +153,25 @@ async def test_a_405_lists_every_method_of_the_path_in_allow(alice: Api, method:
     assert response.status_code == 405
     assert {name.strip() for name in response.headers["allow"].split(",")} == allowed
     assert response.json() == {"detail": "Method Not Allowed"}
+
+
+# ------------------------------------------------------------------------------------------------ query strings
+
+
+@pytest.mark.parametrize("query", ["complete=true", "limit=5&offset=0&x=1", "=1", "%00=1"])
+async def test_an_unknown_query_parameter_is_a_422_not_silently_ignored(alice: Api, query: str) -> None:
+    """``?complete=true`` (for ``completed``) listed every task as if the filter had been applied."""
+    await alice.created()
+
+    response = await alice.http.get(f"{alice.path()}?{query}", headers=alice.headers())
+
+    assert response.status_code == 422, response.text
+    assert {error["loc"][0] for error in response.json()["detail"]} == {"query"}
+
+
+async def test_declared_query_parameters_still_work(alice: Api, client: httpx.AsyncClient) -> None:
+    await alice.created()
+
+    assert (await alice.list(limit=5, offset=0, completed="false")).status_code == 200
+    assert (await client.get("/health?probe=1")).status_code == 200  # health checks may add cache busters
+    assert (await client.get("/health")).status_code == 200
