@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 RESULTS := reports
 
-.PHONY: install pgbouncer test lint unit fuzz acceptance report verify run token migrate bench clean node-deps better-auth railway-types
+.PHONY: install pgbouncer test lint unit fuzz acceptance mutation report verify run token migrate bench clean node-deps better-auth railway-types
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,11 @@ acceptance: $(STAMP)
 	@rm -rf $(RESULTS)/behave.json $(RESULTS)/run.json $(RESULTS)/junit
 	@$(PY) -m behave
 
+# Verification power: the live-safe suite against the real app broken by each named fault (tests/mutation/);
+# fails on a surviving fault or a false alarm on the unbroken app. Writes $(RESULTS)/mutation.json for the report.
+mutation: $(STAMP)
+	$(PY) -m tests.mutation
+
 # The audit report, generated from the suite's results into $(RESULTS)/ (ignored by git: no tracked file changes).
 report: $(STAMP)
 	@$(PY) -m audit
@@ -45,7 +50,7 @@ verify: $(STAMP)
 pgbouncer: $(STAMP)
 	@$(PY) -m backend.local.pgbouncer install
 
-test: pgbouncer lint node-deps unit acceptance
+test: pgbouncer lint node-deps unit acceptance mutation
 
 # Node checks (a real Better Auth server; Railway's SDK types): `npm ci` from the committed lockfiles, again only
 # when a lockfile changed. Without npm the checks skip themselves with one line each (tests/node_projects.py).

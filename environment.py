@@ -67,7 +67,10 @@ def set_up(userdata: Any, record: RunRecord) -> Suite:
         from backend.local.rehearsal import Rehearsal
 
         REPORTS.mkdir(exist_ok=True)
-        options = {"allowed_origin": config.allowed_origin} if config.allowed_origin else {}
+        options: dict = {"allowed_origin": config.allowed_origin} if config.allowed_origin else {}
+        if userdata.get("rehearsal_procfile"):  # the mutation stage deploys a faulty app (ADR 0021)
+            options["procfile"] = Path(userdata["rehearsal_procfile"])
+            record.notes.append(f"rehearsal deployed from {options['procfile']}, not the repository's Procfile")
         print("local mode: deploying production on loopback (Procfile via honcho, ENVIRONMENT=production) …")
         try:
             rehearsal = Rehearsal(log_path=REPORTS / "rehearsal.log", **options).start()

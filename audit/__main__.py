@@ -17,6 +17,7 @@ from audit.adrs import load_adrs
 from audit.analysis import Analysis, Inputs
 from audit.inventory import endpoints, environment_variables, secret_variable_names
 from audit.links import dead_links, markdown_links
+from audit.power import load_power
 from audit.redact import Redactor
 from audit.render import to_html, to_markdown
 from audit.report import build
@@ -43,7 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     out_dir = (arguments.out or root / "reports").resolve()
     redact = Redactor(secret_variable_names())
 
-    results = load_results(arguments.reports or root / "reports", arguments.features or root / "features",
+    reports = arguments.reports or root / "reports"
+    results = load_results(reports, arguments.features or root / "features",
                            root, redact)
     adrs, adr_problems = load_adrs(adr_dir)
     inputs = Inputs(
@@ -57,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         problems=results.problems + adr_problems + _adr_link_problems(adr_dir, [adr.path.name for adr in adrs]),
         warnings=results.warnings,
         unreadable=results.unreadable,
+        power=load_power(reports),
     )
     analysis = Analysis(inputs)
     document = build(inputs, analysis)

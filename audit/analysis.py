@@ -41,6 +41,7 @@ class Inputs:
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     unreadable: list[str] = field(default_factory=list)  # why the results could not be read (→ NOT RUN)
+    power: dict[str, Any] | None = None  # reports/mutation.json (make mutation), for "Verification power"
 
 
 class Analysis:

@@ -15,6 +15,7 @@ from audit.analysis import Analysis, Inputs
 from audit.confirmation import Confirmation
 from audit.document import Badge, Break, Bullets, CodeBlock, Document, Inline, Link, Paragraph, Section, Table, Text
 from audit.model import Scenario, Status, aggregate
+from audit.power import verification_power
 from audit.scope import CHECKOUT_TAG, scope_section
 from audit.spec import KIND_NAMES
 from audit.verdict import NOT_RUN
@@ -43,6 +44,7 @@ def build(inputs: Inputs, analysis: Analysis) -> Document:
             _security(inputs, analysis),
             _decisions(inputs, analysis),
             _failures(inputs),
+            verification_power(inputs.power, inputs.run.get("suite_commit")),
         ],
     )
 

@@ -46,8 +46,9 @@ def suite_present() -> str | None:
     return None
 
 
-def _scratch_checkout() -> Path:
-    scratch = Path(tempfile.mkdtemp(prefix="bench-suite-"))
+def scratch_checkout(prefix: str = "bench-suite-") -> Path:
+    """A folder that runs the suite like the repository does, but keeps its reports/ to itself."""
+    scratch = Path(tempfile.mkdtemp(prefix=prefix))
     for entry in ROOT.iterdir():
         if entry.name in COPIED:
             shutil.copy2(entry, scratch / entry.name)
@@ -60,7 +61,7 @@ async def run_suite(label: str, base_url: str, secret: str, allowed_origin: str)
     reason = suite_present()
     if reason:
         return SuiteRun(label, None, None, "", reason)
-    scratch = _scratch_checkout()
+    scratch = scratch_checkout()
     environment = {
         **os.environ,
         "BASE_URL": base_url,

@@ -10,11 +10,12 @@ Feature: Production hardening
     Then it declares exactly one `web` process
     And the web process execs uvicorn on `0.0.0.0:$PORT`, trusting the proxy's headers, with a graceful-shutdown timeout
 
-  @FR-006 @adr-0011
+  @FR-006 @adr-0011 @adr-0021
   Scenario: Interactive API documentation is closed in production
     Given the production endpoint
     When the interactive documentation is requested
     Then `/docs`, `/redoc`, `/openapi.json` and `/docs/oauth2-redirect` each answer `404` without revealing the schema
+    And the same documents under the common prefixes `/api`, `/api/v1` and `/v1` answer `404` too
 
   @SC-001 @adr-0001 @adr-0009 @adr-0014
   Scenario: The service answers its health check within 5 minutes of deployment

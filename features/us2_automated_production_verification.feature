@@ -18,11 +18,12 @@ Feature: Automated Production Verification
     Then CORS headers strictly deny access, while allowing requests from the authorized Vercel production URL
     And the authorized origin's preflight allows the methods and headers the frontend sends
 
-  @US2.3 @P2 @adr-0007 @adr-0008
+  @US2.3 @P2 @adr-0007 @adr-0008 @adr-0021
   Scenario: Another user's valid token reaches none of a user's tasks
     Given a valid JWT token from another user
     When attempting to access private tasks
     Then the production system strictly enforces user isolation
     And returns unauthorized/not-found
     And the owner's task is unchanged when its owner reads it back
-    And a token that is missing, garbage, wrongly signed, unsigned (`alg: none`), expired or without expiry gets `401`
+    And every query path of the task list, each filter and paging combination alone, shows the other user only their own tasks
+    And a token that is missing, garbage, wrongly signed, unsigned (`alg: none`), expired (even by only twice the largest leeway), without expiry or without subject gets `401`

@@ -27,6 +27,7 @@ Feature: Architectural Transparency & Auditing
       | secret scanning                                       | 0016 |
       | request hardening                                     | 0017 |
       | pool size confirmed by the benchmark                  | 0018 |
+      | verification power measured by a mutation stage       | 0021 |
     When the deployment is finalized
     Then a corresponding ADR exists with rationale and tradeoffs
     And every ADR a scenario cites exists and names scenarios that confirm it

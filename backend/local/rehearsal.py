@@ -50,6 +50,7 @@ class Rehearsal:
     use_pgbouncer: bool = field(default_factory=pgbouncer_available)
     log_path: Path | None = None
     extra_environment: dict[str, str] = field(default_factory=dict)
+    procfile: Path = ROOT / "Procfile"  # the mutation stage (tests/mutation) passes a copy naming a faulty factory
 
     def __post_init__(self) -> None:
         self.work_dir = Path(tempfile.mkdtemp(prefix="rehearsal-"))  # the app's log unless log_path is given
@@ -99,7 +100,7 @@ class Rehearsal:
                 self.pgbouncer = LocalPgBouncer(self.postgres).start()
             environment = self.environment()
             run_migrations(environment)
-            self.process = start_procfile_web(self.port, environment, self.log_path)
+            self.process = start_procfile_web(self.port, environment, self.log_path, self.procfile)
             self.ready_after_seconds = wait_until_healthy(self.base_url, self.process, self.log_path)
         except BaseException:
             self.stop()
@@ -132,12 +133,13 @@ class Rehearsal:
         self.stop()
 
 
-def start_procfile_web(port: int, environment: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
+def start_procfile_web(port: int, environment: dict[str, str], log_path: Path,
+                       procfile: Path = ROOT / "Procfile") -> subprocess.Popen[bytes]:
     """Run the Procfile's ``web`` line with honcho, exactly as written, on ``port``."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log = log_path.open("wb")
     return subprocess.Popen(
-        [sys.executable, "-m", "honcho", "-f", str(ROOT / "Procfile"), "-d", str(ROOT), "start", "-p", str(port),
+        [sys.executable, "-m", "honcho", "-f", str(procfile), "-d", str(ROOT), "start", "-p", str(port),
          "web"],
         cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )

@@ -10,6 +10,7 @@ import json
 import secrets
 import time
 import uuid
+import warnings
 from dataclasses import dataclass
 
 import jwt
@@ -18,6 +19,16 @@ from steps.support.http import REDACT
 
 LIFETIME_SECONDS = 300
 EXPIRED_AGO_SECONDS = 3600  # far beyond any sane clock-skew leeway
+PAST_LEEWAY_SECONDS = 600  # twice the largest leeway the service allows (JWT_LEEWAY ≤ 300 s)
+# Signing keys that tutorials, generators and framework templates ship with: public words, not secrets. A service
+# that trusts a token signed with any of them kept a hard-coded fallback (US1.3). The list is the attacker's
+# dictionary, not any one fault's value.
+WELL_KNOWN_KEYS = [
+    "secret", "changeme", "change-me", "change_me", "changeit", "your-secret-key", "your_secret_key",
+    "your-256-bit-secret", "secretkey", "secret-key", "secret_key", "mysecret", "my-secret", "my_secret",
+    "supersecret", "super-secret", "jwt-secret", "jwt_secret", "jwtsecret", "better-auth-secret", "development",
+    "dev", "test", "testing", "password", "default", "key", "123456", "qwerty",
+]
 
 
 def _b64(data: dict[str, object]) -> str:
@@ -68,6 +79,29 @@ class TokenMint:
         REDACT.add(token)
         return token
 
+    def expired_past_leeway(self, subject: str) -> str:
+        return self._sign(self.claims(subject, expires_in=-PAST_LEEWAY_SECONDS), self._secret)
+
+    def without_subject(self, subject: str) -> str:
+        claims = self.claims(subject)
+        del claims["sub"]
+        return self._sign(claims, self._secret)
+
+    def signed_with_well_known_keys(self, subject: str) -> dict[str, str]:
+        """One token per well-known default key (short keys: PyJWT's length warning is the point here)."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return {f"signed with the well-known key #{number}": self._sign(self.claims(subject), key)
+                    for number, key in enumerate(WELL_KNOWN_KEYS, 1)}
+
+    def self_keyed(self, subject: str) -> str:
+        """Signed with a fresh key that the token carries in its own ``jwk`` header (CVE-2018-0114's pattern)."""
+        key = secrets.token_bytes(32)
+        jwk = {"kty": "oct", "k": base64.urlsafe_b64encode(key).rstrip(b"=").decode()}
+        token = jwt.encode(self.claims(subject), key, algorithm="HS256", headers={"jwk": jwk})
+        REDACT.add(token)
+        return token
+
     def without_expiry(self, subject: str) -> str:
         return self._sign({"sub": subject, "iat": int(time.time())}, self._secret)
 
@@ -83,5 +117,7 @@ class TokenMint:
             "wrong signature": self.wrong_signature(subject),
             "alg none (unsigned)": self.unsigned(subject),
             "expired": self.expired(subject),
+            "expired past any allowed leeway": self.expired_past_leeway(subject),
             "no exp claim": self.without_expiry(subject),
+            "no sub claim": self.without_subject(subject),
         }

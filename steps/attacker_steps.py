@@ -1,0 +1,87 @@
+"""Extra checks beyond the spec's words (US1.1, US1.3, US2.3, FR-006): what an attacker with one valid account
+tries. Each one was added because a deliberately broken deployment got past the suite without it (``make
+mutation``, history/adr/0021-mutation-stage.md); each checks a property, not one broken value."""
+
+from __future__ import annotations
+
+from behave import then
+from hamcrest import assert_that, equal_to
+
+from steps.support import checks, probes
+from steps.support.http import describe, json_body
+from steps.support.tasks import create_task, tasks_path
+
+DOCS_DOCUMENTS = ("docs", "redoc", "openapi.json", "docs/oauth2-redirect")
+DOCS_PREFIXES = ("/api", "/api/v1", "/v1")
+SCHEMA_MARKERS = ("swagger", "redoc", "openapi", "/api/{user_id}")
+# Each filter and paging combination of the list, alone: a user filter forgotten on any one query path shows.
+LIST_QUERIES = ({}, {"completed": "true"}, {"completed": "false"}, {"limit": "1"}, {"limit": "100"},
+                {"offset": "0"}, {"offset": "1"}, {"completed": "true", "limit": "1"},
+                {"completed": "false", "offset": "0"}, {"completed": "true", "limit": "5", "offset": "0"})
+
+
+# ------------------------------------------------------------------------------------------------ US1.1
+
+
+@then("malformed path parameters, query parameters, bodies, encodings and sizes get a short `4xx` JSON error, "
+      "never a `5xx`, a traceback, SQL or a connection string")
+def step_malformed_input(context):
+    suite = context.suite
+    user = suite.mint.user()
+    context.add_cleanup(probes.delete_every_task, suite.api, user)
+    context.probe_answers = probes.probe(suite.api, suite.mint, user)
+    probes.assert_client_errors(context.probe_answers)
+
+
+@then("no response header names the server software or the framework")
+def step_no_software_named(context):
+    answers = [*getattr(context, "probe_answers", {}).values(), context.response, context.suite.api.get("/health")]
+    probes.assert_no_software_named(answers)
+
+
+# ------------------------------------------------------------------------------------------------ US1.3
+
+
+@then("a token signed with a well-known default key, or with a key it carries itself, is refused")
+def step_no_fallback_keys(context):
+    suite = context.suite
+    user = suite.mint.user()
+    tokens = {**suite.mint.signed_with_well_known_keys(user.id), "self-keyed (jwk header)": suite.mint.self_keyed(
+        user.id)}
+    for kind, token in tokens.items():
+        checks.status_is(suite.api.get(tasks_path(user.id), token=token), 401,
+                         f"a token {kind} must be refused: the service may trust its own secret only")
+
+
+# ------------------------------------------------------------------------------------------------ US2.3
+
+
+@then("every query path of the task list, each filter and paging combination alone, shows the other user only "
+      "their own tasks")
+def step_every_list_query_isolated(context):
+    suite, owner, other = context.suite, context.owner, context.other
+    done = create_task(suite.api, owner, context)  # the owner has a completed task and an open one
+    checks.status_is(suite.api.request("PATCH", tasks_path(owner.id, done["id"], "complete"), token=owner.token),
+                     200, "the owner completes their second task")
+    owner_ids = {context.task["id"], done["id"]}
+    for params in LIST_QUERIES:
+        response = suite.api.get(tasks_path(other.id), token=other.token, params=params)
+        checks.status_is(response, 200, f"the other user's list with {params or 'no parameters'}")
+        foreign = [task for task in json_body(response) if task.get("user_id") != other.id]
+        assert_that(foreign, equal_to([]), f"list with {params or 'no parameters'}: tasks of other users\n"
+                                           f"{describe(response)}\n")
+        ids = {task.get("id") for task in json_body(response)}
+        assert_that(ids & owner_ids, equal_to(set()), f"list with {params}: the owner's tasks")
+
+
+# ------------------------------------------------------------------------------------------------ FR-006
+
+
+@then("the same documents under the common prefixes `/api`, `/api/v1` and `/v1` answer `404` too")
+def step_docs_closed_under_prefixes(context):
+    api = context.suite.api
+    for prefix in DOCS_PREFIXES:
+        for document in DOCS_DOCUMENTS:
+            response = api.get(f"{prefix}/{document}")
+            checks.status_is(response, 404, f"{prefix}/{document}: docs must be closed under any prefix (FR-006)")
+            checks.body_lacks(response, SCHEMA_MARKERS, "the API schema leaked")

@@ -1,0 +1,259 @@
+"""Faults on the data path: a query that forgets the caller, a health check that does not look, input that is
+not validated before it reaches PostgreSQL, errors that say too much."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response, status
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy import select, update
+
+from backend import auth, errors
+from backend.auth import current_user_id
+from backend.database import DatabaseProbe, probe_database
+from backend.models import Task
+from backend.routers import health
+from backend.routers.tasks import Session
+from backend.schemas import TaskCreate, TaskId, TaskRead, TaskUpdate
+from tests.mutation.fault import LOCAL, Fault, FaultClass, Injection, replace_route
+
+ISOLATION, HEALTH, ROBUSTNESS = FaultClass.ISOLATION, FaultClass.HEALTH, FaultClass.ROBUSTNESS
+User = auth.AuthorizedUserId
+TASKS = "/api/{user_id}/tasks"
+TASK, TOGGLE = f"{TASKS}/{{task_id}}", f"{TASKS}/{{task_id}}/complete"
+HEALTH_CACHE_SECONDS = 60
+
+
+def _not_found() -> HTTPException:
+    return HTTPException(status_code=status.HTTP_404_NOT_FOUND, detail="task not found")
+
+
+def route(method: str, path: str, endpoint: Callable[..., Any], **options: Any) -> Callable[[Injection], None]:
+    return lambda injection: injection.after(lambda app: replace_route(app, method, path, endpoint, **options))
+
+
+# ------------------------------------------------------------------------------------------------ isolation
+
+
+def list_unfiltered_when(forgets: Callable[[set[str]], bool]) -> Callable[[Injection], None]:
+    """The list route, with the user filter dropped on one query path (chosen by which parameters are sent)."""
+
+    async def list_tasks(request: Request, user_id: User, session: Session, completed: bool | None = None,
+                         limit: Annotated[int, Query(ge=1, le=100)] = 100,
+                         offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> list[Task]:
+        query = select(Task)
+        if not forgets(set(request.query_params)):
+            query = query.where(Task.user_id == user_id)
+        if completed is not None:
+            query = query.where(Task.completed == completed)
+        query = query.order_by(Task.created_at.desc(), Task.id.desc()).limit(limit).offset(offset)
+        return list(await session.scalars(query))
+
+    return route("GET", TASKS, list_tasks)
+
+
+async def _any_task(session: Any, task_id: int) -> Task:
+    task = await session.get(Task, task_id)  # by primary key only: whose task it is was never asked
+    if task is None:
+        raise _not_found()
+    return task
+
+
+async def read_any(user_id: User, task_id: TaskId, session: Session) -> Task:
+    return await _any_task(session, task_id)
+
+
+async def update_any(user_id: User, task_id: TaskId, body: TaskUpdate, session: Session) -> Task:
+    task = await _any_task(session, task_id)
+    task.title, task.description = body.title, body.description
+    if body.completed is not None:
+        task.completed = body.completed
+    await session.commit()
+    await session.refresh(task)
+    return task
+
+
+async def delete_any(user_id: User, task_id: TaskId, session: Session) -> Response:
+    await session.delete(await _any_task(session, task_id))
+    await session.commit()
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+async def toggle_any(user_id: User, task_id: TaskId, session: Session) -> Task:
+    task = await session.scalar(update(Task).where(Task.id == task_id).values(completed=~Task.completed)
+                                .returning(Task))
+    if task is None:
+        raise _not_found()
+    await session.commit()
+    return task
+
+
+async def read_says_forbidden(user_id: User, task_id: TaskId, session: Session) -> Task:
+    task = await _any_task(session, task_id)
+    if task.user_id != user_id:  # "more helpful" than 404, and tells an attacker which ids exist
+        raise HTTPException(status_code=status.HTTP_403_FORBIDDEN, detail="this task belongs to someone else")
+    return task
+
+
+ISOLATION_FAULTS = [
+    Fault("iso-list-unfiltered", ISOLATION, "the task list has no user filter at all", ("US2.3",),
+          list_unfiltered_when(lambda sent: True)),
+    Fault("iso-list-completed", ISOLATION, "the list forgets the user when filtered by `completed`", ("US2.3",),
+          list_unfiltered_when(lambda sent: "completed" in sent)),
+    Fault("iso-list-limit", ISOLATION, "the list forgets the user when a page size (`limit`) is given", ("US2.3",),
+          list_unfiltered_when(lambda sent: "limit" in sent)),
+    Fault("iso-list-offset", ISOLATION, "the list forgets the user when paging with `offset`", ("US2.3",),
+          list_unfiltered_when(lambda sent: "offset" in sent)),
+    Fault("iso-list-filtered-page", ISOLATION, "the list forgets the user only for a filtered and paged query",
+          ("US2.3",), list_unfiltered_when(lambda sent: "completed" in sent and bool({"limit", "offset"} & sent))),
+    Fault("iso-read-by-id", ISOLATION, "reading a task by id does not check its owner", ("US2.3",),
+          route("GET", TASK, read_any)),
+    Fault("iso-update", ISOLATION, "updating a task does not check its owner", ("US2.3",),
+          route("PUT", TASK, update_any)),
+    Fault("iso-delete", ISOLATION, "deleting a task does not check its owner", ("US2.3",),
+          route("DELETE", TASK, delete_any)),
+    Fault("iso-toggle", ISOLATION, "toggling completion does not check the owner", ("US2.3",),
+          route("PATCH", TOGGLE, toggle_any)),
+    Fault("iso-existence-leak", ISOLATION, "someone else's task id answers 403, not 404: ids can be probed",
+          ("US2.3",), route("GET", TASK, read_says_forbidden)),
+]
+
+
+# ------------------------------------------------------------------------------------------------ health
+
+
+async def _shallow_probe(engine: Any, timeout: float) -> DatabaseProbe:
+    return DatabaseProbe(reachable=True, latency_ms=0.42)  # "the process is up, so the database must be"
+
+
+def _cached_probe() -> Callable[..., Any]:
+    cache: dict[str, tuple[float, DatabaseProbe]] = {}
+
+    async def probe(engine: Any, timeout: float) -> DatabaseProbe:
+        if "last" not in cache or time.monotonic() - cache["last"][0] > HEALTH_CACHE_SECONDS:
+            cache["last"] = (time.monotonic(), await probe_database(engine, timeout))
+        return cache["last"][1]
+
+    return probe
+
+
+async def health_always_200(request: Request) -> dict[str, Any]:
+    probe = await probe_database(request.app.state.engine, request.app.state.settings.health_timeout)
+    return {"status": "ok" if probe.reachable else "degraded", "database": "ok" if probe.reachable else "unreachable",
+            "environment": request.app.state.settings.environment.value,
+            "version": request.app.state.settings.version, "database_latency_ms": probe.latency_ms}
+
+
+def health_body(extra: Callable[[Request], dict[str, Any]]) -> Callable[[Injection], None]:
+    async def endpoint(request: Request) -> JSONResponse:
+        body = await health_always_200(request)
+        return JSONResponse({**body, **extra(request)}, headers={"Cache-Control": "no-store"})
+
+    return route("GET", "/health", endpoint, response_model=None)
+
+
+def _configuration(request: Request) -> dict[str, Any]:
+    settings = request.app.state.settings
+    return {"config": {"database_url": settings.database_url, "cors_origins": settings.cors_origins,
+                       "pool": [settings.database_pool_size, settings.database_max_overflow]}}
+
+
+def _driver_and_host(request: Request) -> dict[str, Any]:
+    url = request.app.state.engine.url
+    return {"database": f"ok ({url.drivername} at {url.host}:{url.port})"}
+
+
+HEALTH_FAULTS = [
+    Fault("health-shallow", HEALTH, "`/health` answers ok without a database round trip", ("US2.1",),
+          lambda injection: injection.patch(health, "probe_database", _shallow_probe), needs=LOCAL),
+    Fault("health-cached", HEALTH, f"`/health` reuses its last database probe for {HEALTH_CACHE_SECONDS} s",
+          ("US2.1",), lambda injection: injection.patch(health, "probe_database", _cached_probe()), needs=LOCAL),
+    Fault("health-200-when-down", HEALTH, "`/health` answers 200 even when the database is unreachable",
+          ("US2.1",), route("GET", "/health", health_always_200, response_model=None), needs=LOCAL),
+    Fault("health-exposes-config", HEALTH, "`/health` shows the configuration, connection string included",
+          ("US2.1",), health_body(_configuration)),
+    Fault("health-exposes-driver-host", HEALTH, "`/health` names the driver, database host and port", ("US2.1",),
+          health_body(_driver_and_host)),
+]
+
+
+# ------------------------------------------------------------------------------------------------ input
+
+
+class LaxTask(BaseModel):
+    title: str
+    description: str | None = None
+
+
+async def create_lax(user_id: User, body: LaxTask, session: Session) -> Task:
+    """No length limits: PostgreSQL's varchar(200) is left to refuse a long title (as a 500)."""
+    task = Task(user_id=user_id, title=body.title, description=body.description)
+    session.add(task)
+    await session.commit()
+    await session.refresh(task)
+    return task
+
+
+async def create_decoding_by_hand(request: Request, user_id: User, session: Session) -> Task:
+    body = TaskCreate.model_validate(json.loads((await request.body()).decode("utf-8")))
+    return await create_lax(user_id, LaxTask(**body.model_dump()), session)
+
+
+async def list_unbounded(user_id: User, session: Session, limit: int = 100, offset: int = 0) -> list[Task]:
+    query = select(Task).where(Task.user_id == user_id).order_by(Task.id.desc()).limit(limit).offset(offset)
+    return list(await session.scalars(query))
+
+
+async def read_unvalidated_id(user_id: User, task_id: str, session: Session) -> Task:
+    task = await session.scalar(select(Task).where(Task.id == task_id, Task.user_id == user_id))
+    if task is None:
+        raise _not_found()
+    return task
+
+
+async def _unbounded_user(user_id: str, token_user_id: Annotated[str, Depends(current_user_id)]) -> str:
+    if user_id != token_user_id:
+        raise HTTPException(status_code=status.HTTP_403_FORBIDDEN, detail="not allowed")
+    return user_id
+
+
+async def _verbose_database_error(request: Request, error: Exception) -> JSONResponse:
+    return JSONResponse({"detail": f"database error: {error}"}, status_code=500)
+
+
+async def _verbose_unavailable(request: Request, error: Exception) -> JSONResponse:
+    return JSONResponse({"detail": f"database unavailable: {error!r}"}, status_code=503)
+
+
+def verbose_errors_on_unbounded_list(injection: Injection) -> None:
+    injection.patch(errors, "_database_error", _verbose_database_error)
+    route("GET", TASKS, list_unbounded)(injection)
+
+
+def _unbounded_user_ids(app: FastAPI) -> None:
+    app.dependency_overrides[auth.authorized_user_id] = _unbounded_user
+
+
+INPUT_FAULTS = [
+    Fault("rob-title-unbounded", ROBUSTNESS, "titles are not length-checked: PostgreSQL refuses long ones as a 500",
+          ("US1.1",), route("POST", TASKS, create_lax, response_model=TaskRead)),
+    Fault("rob-user-id-unbounded", ROBUSTNESS, "the path's user id has no length limit: a long one is a 500",
+          ("US1.1",), lambda injection: injection.after(_unbounded_user_ids)),
+    Fault("rob-paging-unbounded", ROBUSTNESS, "`limit`/`offset` are not range-checked: a negative one is a 500",
+          ("US1.1",), route("GET", TASKS, list_unbounded)),
+    Fault("rob-task-id-unvalidated", ROBUSTNESS, "the task id is not parsed as an integer: `abc` reaches the driver",
+          ("US1.1",), route("GET", TASK, read_unvalidated_id)),
+    Fault("rob-body-decoded-by-hand", ROBUSTNESS, "the body is decoded as UTF-8 by hand: other bytes are a 500",
+          ("US1.1",), route("POST", TASKS, create_decoding_by_hand, response_model=TaskRead)),
+    Fault("leak-sql-in-errors", ROBUSTNESS,
+          "database errors answer with the driver's message (SQL); reached via an unchecked `limit`", ("US1.1",),
+          verbose_errors_on_unbounded_list),
+    Fault("leak-driver-in-503", ROBUSTNESS, "the 503 for an unreachable database carries the driver's message",
+          ("EC1",), lambda injection: injection.patch(errors, "_database_unavailable", _verbose_unavailable),
+          needs=LOCAL),
+]
