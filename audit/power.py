@@ -18,6 +18,8 @@ from audit.document import Break, Inline, Paragraph, Section, Table, Text
 RESULTS_FILE = "mutation.json"
 TITLE = "10. Verification power"
 CAUGHT = "caught"
+LOCAL_ONLY = ("Cannot be caught from outside a live deployment: only stopping its database shows it. Measured in "
+              "local mode, where the scenario stops the rehearsal's database.")
 
 
 def load_power(reports: Path) -> dict[str, Any] | None:
@@ -87,5 +89,9 @@ def _fault_row(fault: dict[str, Any]) -> tuple[tuple[Inline, ...], ...]:
         evidence = [Text(fault.get("reason") or "no scenario failed")]
     if fault.get("note"):
         evidence += [Break(), Text(fault["note"])]
-    return ((Text(fault["name"], code=True), Break(), Text(fault["class"])), (Text(fault["description"]),),
+    if fault.get("needs") == "local":
+        evidence += [Break(), Text(LOCAL_ONLY)]
+    must = " ".join(f"@{tag}" for tag in fault.get("must_catch", []))
+    return ((Text(fault["name"], code=True), Break(), Text(fault["class"]), Break(), Text(f"must fail: {must}")),
+            (Text(fault["description"]),),
             (Text(fault["status"], strong=fault["status"] != CAUGHT),), tuple(evidence))

@@ -1,5 +1,5 @@
-"""Faults on the data path: a query that forgets the caller, a health check that does not look, input that is
-not validated before it reaches PostgreSQL, errors that say too much."""
+"""Faults on the data path: a statement that forgets the caller, a health check that does not look, input that
+is not validated before it reaches PostgreSQL, errors that say too much."""
 
 from __future__ import annotations
 
@@ -8,18 +8,16 @@ import time
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response, status
+from fastapi import Depends, FastAPI, HTTPException, Query, Request, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy import select, update
+from sqlalchemy import Boolean, bindparam, delete, func, select, update
 
-from backend import auth, errors
+from backend import auth, errors, task_store
 from backend.auth import current_user_id
 from backend.database import DatabaseProbe, probe_database
-from backend.models import Task
 from backend.routers import health
-from backend.routers.tasks import Session
-from backend.schemas import TaskCreate, TaskId, TaskRead, TaskUpdate
+from backend.schemas import TaskCreate, TaskId, TaskRead
 from tests.mutation.fault import LOCAL, Fault, FaultClass, Injection, replace_route
 
 ISOLATION, HEALTH, ROBUSTNESS = FaultClass.ISOLATION, FaultClass.HEALTH, FaultClass.ROBUSTNESS
@@ -27,98 +25,86 @@ User = auth.AuthorizedUserId
 TASKS = "/api/{user_id}/tasks"
 TASK, TOGGLE = f"{TASKS}/{{task_id}}", f"{TASKS}/{{task_id}}/complete"
 HEALTH_CACHE_SECONDS = 60
-
-
-def _not_found() -> HTTPException:
-    return HTTPException(status_code=status.HTTP_404_NOT_FOUND, detail="task not found")
+COLUMNS, TABLE, ONE = task_store.COLUMNS, task_store.TASKS, task_store.TASKS.c.id == bindparam("task_id")
+NEWEST_FIRST = (TABLE.c.created_at.desc(), TABLE.c.id.desc())
 
 
 def route(method: str, path: str, endpoint: Callable[..., Any], **options: Any) -> Callable[[Injection], None]:
     return lambda injection: injection.after(lambda app: replace_route(app, method, path, endpoint, **options))
 
 
+def statement(name: str, replacement: Any) -> Callable[[Injection], None]:
+    """Replace one of ``backend.task_store``'s compiled statements (looked up when a route runs)."""
+    return lambda injection: injection.patch(task_store, name, task_store._compile(replacement))
+
+
+def _engine(request: Request) -> Any:
+    return request.app.state.engine
+
+
 # ------------------------------------------------------------------------------------------------ isolation
+
+# Each statement as a team writes it when the owner filter is forgotten: by primary key only, or the whole table.
+UNFILTERED_LIST = select(*COLUMNS).order_by(*NEWEST_FIRST).limit(bindparam("limit")).offset(bindparam("offset"))
+UNFILTERED_BY_COMPLETION = (select(*COLUMNS).where(TABLE.c.completed == bindparam("completed"))
+                            .order_by(*NEWEST_FIRST).limit(bindparam("limit")).offset(bindparam("offset")))
+ANY_READ = select(*COLUMNS).where(ONE)
+ANY_UPDATE = update(TABLE).where(ONE).values(
+    title=bindparam("title"), description=bindparam("description"),
+    completed=func.coalesce(bindparam("completed", type_=Boolean), TABLE.c.completed)).returning(*COLUMNS)
+ANY_TOGGLE = update(TABLE).where(ONE).values(completed=~TABLE.c.completed).returning(*COLUMNS)
+ANY_DELETE = delete(TABLE).where(ONE).returning(TABLE.c.id)
 
 
 def list_unfiltered_when(forgets: Callable[[set[str]], bool]) -> Callable[[Injection], None]:
-    """The list route, with the user filter dropped on one query path (chosen by which parameters are sent)."""
+    """The list route, with the owner filter dropped on one query path (chosen by which parameters are sent)."""
+    unfiltered = task_store._compile(UNFILTERED_LIST)
+    by_completion = task_store._compile(UNFILTERED_BY_COMPLETION)
 
-    async def list_tasks(request: Request, user_id: User, session: Session, completed: bool | None = None,
+    async def list_tasks(request: Request, user_id: User, completed: bool | None = None,
                          limit: Annotated[int, Query(ge=1, le=100)] = 100,
-                         offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> list[Task]:
-        query = select(Task)
+                         offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> list[task_store.Row]:
         if not forgets(set(request.query_params)):
-            query = query.where(Task.user_id == user_id)
-        if completed is not None:
-            query = query.where(Task.completed == completed)
-        query = query.order_by(Task.created_at.desc(), Task.id.desc()).limit(limit).offset(offset)
-        return list(await session.scalars(query))
+            return await task_store.list_tasks(_engine(request), user_id, completed, limit, offset)
+        chosen = unfiltered if completed is None else by_completion
+        return await task_store._fetch(_engine(request), chosen, idempotent=True, completed=completed, limit=limit,
+                                       offset=offset)
 
     return route("GET", TASKS, list_tasks)
 
 
-async def _any_task(session: Any, task_id: int) -> Task:
-    task = await session.get(Task, task_id)  # by primary key only: whose task it is was never asked
-    if task is None:
-        raise _not_found()
-    return task
+def unfiltered_list(injection: Injection) -> None:
+    statement("LIST", UNFILTERED_LIST)(injection)
+    statement("LIST_BY_COMPLETION", UNFILTERED_BY_COMPLETION)(injection)
 
 
-async def read_any(user_id: User, task_id: TaskId, session: Session) -> Task:
-    return await _any_task(session, task_id)
-
-
-async def update_any(user_id: User, task_id: TaskId, body: TaskUpdate, session: Session) -> Task:
-    task = await _any_task(session, task_id)
-    task.title, task.description = body.title, body.description
-    if body.completed is not None:
-        task.completed = body.completed
-    await session.commit()
-    await session.refresh(task)
-    return task
-
-
-async def delete_any(user_id: User, task_id: TaskId, session: Session) -> Response:
-    await session.delete(await _any_task(session, task_id))
-    await session.commit()
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
-
-
-async def toggle_any(user_id: User, task_id: TaskId, session: Session) -> Task:
-    task = await session.scalar(update(Task).where(Task.id == task_id).values(completed=~Task.completed)
-                                .returning(Task))
-    if task is None:
-        raise _not_found()
-    await session.commit()
-    return task
-
-
-async def read_says_forbidden(user_id: User, task_id: TaskId, session: Session) -> Task:
-    task = await _any_task(session, task_id)
-    if task.user_id != user_id:  # "more helpful" than 404, and tells an attacker which ids exist
+async def read_says_forbidden(user_id: User, task_id: TaskId, request: Request) -> task_store.Row:
+    rows = await task_store._fetch(_engine(request), task_store._compile(ANY_READ), idempotent=True, task_id=task_id)
+    if not rows:
+        raise HTTPException(status_code=status.HTTP_404_NOT_FOUND, detail="task not found")
+    if rows[0]["user_id"] != user_id:  # "more helpful" than 404, and tells an attacker which ids exist
         raise HTTPException(status_code=status.HTTP_403_FORBIDDEN, detail="this task belongs to someone else")
-    return task
+    return rows[0]
 
 
 ISOLATION_FAULTS = [
-    Fault("iso-list-unfiltered", ISOLATION, "the task list has no user filter at all", ("US2.3",),
-          list_unfiltered_when(lambda sent: True)),
-    Fault("iso-list-completed", ISOLATION, "the list forgets the user when filtered by `completed`", ("US2.3",),
-          list_unfiltered_when(lambda sent: "completed" in sent)),
-    Fault("iso-list-limit", ISOLATION, "the list forgets the user when a page size (`limit`) is given", ("US2.3",),
+    Fault("iso-list-unfiltered", ISOLATION, "the task list has no owner filter at all", ("US2.3",), unfiltered_list),
+    Fault("iso-list-completed", ISOLATION, "the list forgets the owner when filtered by `completed`", ("US2.3",),
+          statement("LIST_BY_COMPLETION", UNFILTERED_BY_COMPLETION)),
+    Fault("iso-list-limit", ISOLATION, "the list forgets the owner when a page size (`limit`) is given", ("US2.3",),
           list_unfiltered_when(lambda sent: "limit" in sent)),
-    Fault("iso-list-offset", ISOLATION, "the list forgets the user when paging with `offset`", ("US2.3",),
+    Fault("iso-list-offset", ISOLATION, "the list forgets the owner when paging with `offset`", ("US2.3",),
           list_unfiltered_when(lambda sent: "offset" in sent)),
-    Fault("iso-list-filtered-page", ISOLATION, "the list forgets the user only for a filtered and paged query",
+    Fault("iso-list-filtered-page", ISOLATION, "the list forgets the owner only for a filtered and paged query",
           ("US2.3",), list_unfiltered_when(lambda sent: "completed" in sent and bool({"limit", "offset"} & sent))),
     Fault("iso-read-by-id", ISOLATION, "reading a task by id does not check its owner", ("US2.3",),
-          route("GET", TASK, read_any)),
+          statement("READ", ANY_READ)),
     Fault("iso-update", ISOLATION, "updating a task does not check its owner", ("US2.3",),
-          route("PUT", TASK, update_any)),
+          statement("UPDATE", ANY_UPDATE)),
     Fault("iso-delete", ISOLATION, "deleting a task does not check its owner", ("US2.3",),
-          route("DELETE", TASK, delete_any)),
+          statement("DELETE", ANY_DELETE)),
     Fault("iso-toggle", ISOLATION, "toggling completion does not check the owner", ("US2.3",),
-          route("PATCH", TOGGLE, toggle_any)),
+          statement("TOGGLE", ANY_TOGGLE)),
     Fault("iso-existence-leak", ISOLATION, "someone else's task id answers 403, not 404: ids can be probed",
           ("US2.3",), route("GET", TASK, read_says_forbidden)),
 ]
@@ -190,30 +176,25 @@ class LaxTask(BaseModel):
     description: str | None = None
 
 
-async def create_lax(user_id: User, body: LaxTask, session: Session) -> Task:
+async def create_lax(user_id: User, body: LaxTask, request: Request) -> task_store.Row:
     """No length limits: PostgreSQL's varchar(200) is left to refuse a long title (as a 500)."""
-    task = Task(user_id=user_id, title=body.title, description=body.description)
-    session.add(task)
-    await session.commit()
-    await session.refresh(task)
-    return task
+    return await task_store.create_task(_engine(request), user_id, body.title, body.description)
 
 
-async def create_decoding_by_hand(request: Request, user_id: User, session: Session) -> Task:
+async def create_decoding_by_hand(request: Request, user_id: User) -> task_store.Row:
     body = TaskCreate.model_validate(json.loads((await request.body()).decode("utf-8")))
-    return await create_lax(user_id, LaxTask(**body.model_dump()), session)
+    return await task_store.create_task(_engine(request), user_id, body.title, body.description)
 
 
-async def list_unbounded(user_id: User, session: Session, limit: int = 100, offset: int = 0) -> list[Task]:
-    query = select(Task).where(Task.user_id == user_id).order_by(Task.id.desc()).limit(limit).offset(offset)
-    return list(await session.scalars(query))
+async def list_unbounded(user_id: User, request: Request, limit: int = 100, offset: int = 0) -> list[task_store.Row]:
+    return await task_store.list_tasks(_engine(request), user_id, None, limit, offset)
 
 
-async def read_unvalidated_id(user_id: User, task_id: str, session: Session) -> Task:
-    task = await session.scalar(select(Task).where(Task.id == task_id, Task.user_id == user_id))
-    if task is None:
-        raise _not_found()
-    return task
+async def read_unvalidated_id(user_id: User, task_id: str, request: Request) -> task_store.Row:
+    row = await task_store.read_task(_engine(request), user_id, task_id)  # type: ignore[arg-type]
+    if row is None:
+        raise HTTPException(status_code=status.HTTP_404_NOT_FOUND, detail="task not found")
+    return row
 
 
 async def _unbounded_user(user_id: str, token_user_id: Annotated[str, Depends(current_user_id)]) -> str:
@@ -223,7 +204,8 @@ async def _unbounded_user(user_id: str, token_user_id: Annotated[str, Depends(cu
 
 
 async def _verbose_database_error(request: Request, error: Exception) -> JSONResponse:
-    return JSONResponse({"detail": f"database error: {error}"}, status_code=500)
+    kind = f"{type(error).__module__}.{type(error).__name__}"
+    return JSONResponse({"detail": f"database error ({kind}): {error}"}, status_code=500)
 
 
 async def _verbose_unavailable(request: Request, error: Exception) -> JSONResponse:
