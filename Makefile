@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 RESULTS := reports
 
-.PHONY: install pgbouncer test lint unit fuzz acceptance mutation report verify run token migrate bench clean node-deps better-auth railway-types
+.PHONY: install pgbouncer tls-edge test lint unit fuzz acceptance mutation report verify run token migrate bench clean node-deps better-auth railway-types
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -50,7 +50,12 @@ verify: $(STAMP)
 pgbouncer: $(STAMP)
 	@$(PY) -m backend.local.pgbouncer install
 
-test: pgbouncer lint node-deps unit acceptance mutation
+# Debian's haproxy: the rehearsal's TLS edge (backend/local/tls_edge.py), installed the same way; without it the
+# rehearsal serves plain HTTP and its run record says so.
+tls-edge: $(STAMP)
+	@$(PY) -m backend.local.tls_edge install
+
+test: pgbouncer tls-edge lint node-deps unit acceptance mutation
 
 # Node checks (a real Better Auth server; Railway's SDK types): `npm ci` from the committed lockfiles, again only
 # when a lockfile changed. Without npm the checks skip themselves with one line each (tests/node_projects.py).

@@ -27,7 +27,15 @@ import behave
 from audit.results import BEHAVE_STATUS
 from audit.scope import CHECKOUT_TAG
 from audit.verdict import EXECUTED
-from steps.support.config import LOCAL_ONLY_REASON, NOT_REHEARSED, SuiteConfig, SuiteConfigError, skip_reason
+from steps.support.config import (
+    LOCAL_ONLY_REASON,
+    NO_TLS_EDGE,
+    NOT_REHEARSED,
+    STAND_IN_TLS_EDGE,
+    SuiteConfig,
+    SuiteConfigError,
+    skip_reason,
+)
 from steps.support.http import REDACT, Api
 from steps.support.preflight import preflight
 from steps.support.suite import RunRecord, ScenarioTiming, Suite, SuiteNotRun
@@ -78,12 +86,14 @@ def set_up(userdata: Any, record: RunRecord) -> Suite:
             output = getattr(error, "stderr", None)  # a failed migration: alembic's own words
             raise SuiteNotRun("rehearsal failed to start", f"{type(error).__name__}: {error}"
                               + (f"\n{output[-2000:]}" if isinstance(output, str) and output else "")) from None
-        config = config.with_rehearsal(rehearsal.base_url, rehearsal.allowed_origin, rehearsal.secret)
+        config = config.with_rehearsal(rehearsal.public_url, rehearsal.allowed_origin, rehearsal.secret)
         record.database_path = rehearsal.database_path
-        print(f"local mode: serving on {rehearsal.base_url} ({rehearsal.database_path})")
+        record.edge, record.tls_edge = rehearsal.edge_description, rehearsal.edge is not None
+        print(f"local mode: serving on {rehearsal.public_url} ({rehearsal.database_path})\n"
+              f"local mode: edge: {rehearsal.edge_description}")
     assert config.base_url and config.secret
-    suite = Suite(config=config, api=Api(config.base_url, config.request_timeout), mint=TokenMint(config.secret),
-                  record=record, rehearsal=rehearsal)
+    api = Api(config.base_url, config.request_timeout, verify=rehearsal.tls_verify if rehearsal else True)
+    suite = Suite(config=config, api=api, mint=TokenMint(config.secret), record=record, rehearsal=rehearsal)
     try:
         preflight(suite)
     except BaseException:
@@ -174,7 +184,9 @@ def write_run_record(record: RunRecord, suite: Suite | None, wall: float) -> Non
         "checkout_modified": bool(_git(["status", "--porcelain", "--untracked-files=no"])),
         "behave_version": behave.__version__,
         "database_path": record.database_path,
-        "not_rehearsed": list(NOT_REHEARSED.get(record.mode or "", ())),
+        "edge": record.edge,  # the rehearsal's TLS edge (ADR 0020), or why it served plain HTTP
+        "not_rehearsed": [STAND_IN_TLS_EDGE if item == NO_TLS_EDGE and record.tls_edge else item
+                          for item in NOT_REHEARSED.get(record.mode or "", ())],
         "not_run_reason": {f"@{LOCAL_TAG}": LOCAL_ONLY_REASON} if live else {},
         "not_run": record.not_run,
         "local_only_checks": record.local_only_checks,

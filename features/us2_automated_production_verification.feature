@@ -11,7 +11,7 @@ Feature: Automated Production Verification
     Then the system returns a `200 OK` status only if the Neon database connection is active and responsive
     And the body proves the database round trip and reveals nothing an attacker could use
 
-  @US2.2 @P2 @FR-004 @SC-003 @adr-0006
+  @US2.2 @P2 @FR-004 @SC-003 @adr-0006 @adr-0020
   Scenario: CORS admits the Vercel production origin and nothing else
     Given the production endpoint
     When a request is made from a non-Vercel domain

@@ -91,6 +91,8 @@ def step_health_body(context):
 @when("a request is made from a non-Vercel domain")
 def step_cross_origin_requests(context):
     api, allowed = context.suite.api, context.suite.allowed_origin
+    # Over https: through a TLS edge (Railway's live, HAProxy in the rehearsal), what ADR 0020 needs exercised.
+    context.suite.record.exercise("edge", "tls" if api.base_url.startswith("https://") else "plain-http")
     probe_path = tasks_path("verify-cors-probe")
     # Each denied origin on a success, on an error (the 401 of a task route) and on a preflight.
     context.denied = {

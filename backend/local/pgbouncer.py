@@ -18,6 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from backend.local.debian import install_package
 from backend.local.postgres import DATABASE, USER, LocalPostgres, free_port, give_to
 
 DEBIAN_PATH = "/usr/sbin/pgbouncer"  # not on a normal user's PATH
@@ -131,21 +132,8 @@ def install() -> int:
 
     ``PGBOUNCER`` set means the user chose the binary (or none): the system is left alone.
     """
-    if "PGBOUNCER" in os.environ or pgbouncer_available() or shutil.which("apt-get") is None:
-        return _report()
-    if os.geteuid() == 0:
-        sudo: list[str] = []
-    elif shutil.which("sudo") and subprocess.run(["sudo", "-n", "true"], capture_output=True).returncode == 0:
-        sudo = ["sudo", "-n"]
-    else:
-        return _report()
-    apt = [*sudo, "env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "-qq"]
-    print("installing PgBouncer (apt-get install pgbouncer) for the tests that need it …", flush=True)
-    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
-    install_command = [*apt, "install", "-y", "--no-install-recommends", "pgbouncer"]
-    if subprocess.run(install_command, **quiet).returncode != 0:  # a fresh machine has no package lists yet
-        subprocess.run([*apt, "update"], **quiet)
-        subprocess.run(install_command, **quiet)
+    if "PGBOUNCER" not in os.environ and not pgbouncer_available():
+        install_package("pgbouncer")
     return _report()
 
 

@@ -3,8 +3,9 @@
 Railway: builds from requirements.txt, runs the pre-deploy command (``alembic upgrade head``), starts the
 Procfile's ``web`` process with ``PORT`` set, and routes traffic once ``/health`` answers 200. Here: the same
 Procfile line run by honcho, ``ENVIRONMENT=production``, a random ``PORT``, secrets generated for this run, and
-a real PostgreSQL (behind a real PgBouncer in transaction mode when it is installed, as Neon's pooler is).
-What cannot exist here and is therefore not rehearsed: Railway's TLS edge and a real Neon.
+a real PostgreSQL (behind a real PgBouncer in transaction mode when it is installed, as Neon's pooler is), and
+Railway's TLS edge played by HAProxy when it is installed (``tls_edge.py``; ``public_url`` is then https://).
+What cannot exist here and is therefore not rehearsed: Railway's own edge network and a real Neon.
 Decision: history/adr/0013-behave-live-and-local-rehearsal.md.
 """
 
@@ -15,6 +16,7 @@ import os
 import secrets
 import shutil
 import signal
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -26,6 +28,7 @@ import httpx
 
 from backend.local.pgbouncer import LocalPgBouncer, pgbouncer_available
 from backend.local.postgres import LocalPostgres, free_port
+from backend.local.tls_edge import EDGE_OFF, HAPROXY_MISSING, TlsEdge, find_haproxy
 
 ROOT = Path(__file__).resolve().parents[2]
 ALLOWED_ORIGIN = "https://tasks-frontend.vercel.app"
@@ -51,10 +54,12 @@ class Rehearsal:
     log_path: Path | None = None
     extra_environment: dict[str, str] = field(default_factory=dict)
     procfile: Path = ROOT / "Procfile"  # the mutation stage (tests/mutation) passes a copy naming a faulty factory
+    use_tls_edge: bool = field(default_factory=lambda: find_haproxy() is not None)  # Railway's edge (tls_edge.py)
 
     def __post_init__(self) -> None:
         self.work_dir = Path(tempfile.mkdtemp(prefix="rehearsal-"))  # the app's log unless log_path is given
         self.pgbouncer: LocalPgBouncer | None = None
+        self.edge: TlsEdge | None = None
         self.process: subprocess.Popen[bytes] | None = None
         atexit.register(self.stop)
         try:
@@ -70,6 +75,22 @@ class Rehearsal:
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def public_url(self) -> str:
+        """Where clients go: the TLS edge's https:// URL, or the app itself when there is no edge."""
+        return self.edge.base_url if self.edge else self.base_url
+
+    @property
+    def edge_description(self) -> str:
+        if self.edge:
+            return self.edge.description
+        return HAPROXY_MISSING if find_haproxy() is None else EDGE_OFF
+
+    @property
+    def tls_verify(self) -> ssl.SSLContext | bool:
+        """What a client of ``public_url`` verifies TLS with: this run's throwaway CA (only it) behind the edge."""
+        return self.edge.ssl_context() if self.edge else True
 
     @property
     def database_path(self) -> str:
@@ -102,6 +123,8 @@ class Rehearsal:
             run_migrations(environment)
             self.process = start_procfile_web(self.port, environment, self.log_path, self.procfile)
             self.ready_after_seconds = wait_until_healthy(self.base_url, self.process, self.log_path)
+            if self.use_tls_edge:
+                self.edge = TlsEdge(self.port, self.work_dir, str(find_haproxy())).start()
         except BaseException:
             self.stop()
             raise
@@ -119,6 +142,8 @@ class Rehearsal:
         try:
             code = stop_process(self.process)
         finally:
+            if self.edge:
+                self.edge.stop()
             if self.pgbouncer:
                 self.pgbouncer.stop()
             if hasattr(self, "postgres"):

@@ -21,10 +21,14 @@ LOCAL_ONLY_REASON = (
 )
 # What a run in each mode cannot rehearse, stated in the audit report next to its verdict (reports/run.json →
 # not_rehearsed). The local rehearsal's stand-ins: backend/local/rehearsal.py.
+NO_TLS_EDGE = ("Railway's TLS edge and proxy: the rehearsal serves plain HTTP on loopback, so HTTPS termination, "
+               "certificates and the edge's forwarded headers are not exercised")
+# When HAProxy stood in for the edge (backend/local/tls_edge.py, ADR 0020), this replaces NO_TLS_EDGE.
+STAND_IN_TLS_EDGE = ("Railway's own edge: HTTPS termination and the forwarded headers were exercised through "
+                     "HAProxy (see edge), whose limits, HTTP/2 support and exact headers may differ from Railway's")
 NOT_REHEARSED = {
     LOCAL: (
-        "Railway's TLS edge and proxy: the rehearsal serves plain HTTP on loopback, so HTTPS termination, "
-        "certificates and the edge's forwarded headers are not exercised",
+        NO_TLS_EDGE,
         "a real Neon compute: scale-to-zero cold starts, Neon's own pooler and its network latency; the "
         "rehearsal's database is a local PostgreSQL (see the database path)",
     ),

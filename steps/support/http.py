@@ -8,6 +8,7 @@ the client counts requests and TCP connections so the run report can show it.
 from __future__ import annotations
 
 import json
+import ssl
 import threading
 from collections.abc import Iterable
 from typing import Any
@@ -45,10 +46,11 @@ REDACT = Redactor()
 class Api:
     """The target service over HTTP. Paths are relative to the base URL; nothing else is ever contacted."""
 
-    def __init__(self, base_url: str, timeout: float = 10.0) -> None:
+    def __init__(self, base_url: str, timeout: float = 10.0, verify: ssl.SSLContext | bool = True) -> None:
         self.base_url = base_url.rstrip("/")
         self.client = httpx.Client(
             base_url=self.base_url,
+            verify=verify,  # the rehearsal's TLS edge: its throwaway CA; live: the system's CAs
             timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
             limits=httpx.Limits(max_connections=16, max_keepalive_connections=16, keepalive_expiry=60),
             headers={"User-Agent": USER_AGENT, "Accept": "application/json"},

@@ -50,6 +50,8 @@ class RunRecord:
     health_latency_ms: float | None = None
     database_path: str | None = None
     stopped: dict[str, str] | None = None  # {"reason": …, "error": …} when the suite did not run (to the end)
+    edge: str | None = None  # local mode: what stood in for Railway's TLS edge, or why nothing did
+    tls_edge: bool = False
     scenarios: list[ScenarioTiming] = field(default_factory=list)
     exercising: dict[str, str] = field(default_factory=dict)  # facts of the scenario in progress
     not_run: dict[str, str] = field(default_factory=dict)  # scenario → reason
