@@ -22,7 +22,7 @@ from backend.local.postgres import LocalPostgres
 from tests.backend.conftest import clean_environment, make_token, new_user_id, web_process
 
 FUZZ = Path(__file__).parent / "fuzz"
-MAX_EXAMPLES = 40  # per operation and phase: ~30 s here for 7 operations
+MAX_EXAMPLES = 30  # per operation and phase: 25-45 s for the 7 operations on 2 shared cores
 RUN_TIMEOUT_SECONDS = 240
 
 
