@@ -16,19 +16,15 @@ from typing import Annotated, Any
 
 import jwt
 from fastapi import Depends, HTTPException, Request, status
-from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from backend.jwks import JwksKeys, KeysUnavailable, UnknownKey
 from backend.schemas import UserId
 from backend.settings import Settings
 
 SHARED_SECRET_ALGORITHMS = ["HS256"]
 JWKS_ALGORITHMS = ["EdDSA", "ES256", "RS256"]
-JWKS_CACHE_SECONDS = 300
-JWKS_FETCH_TIMEOUT_SECONDS = 5
-# An unknown ``kid`` refetches the key set at most this often: a rotated key works within seconds, and tokens
-# with made-up kids cannot make this process hammer the frontend's JWKS (PyJWT's default waits 30 s).
-JWKS_REFETCH_COOLDOWN_SECONDS = 2
+KEYS_UNAVAILABLE_RETRY_AFTER_SECONDS = 5
 
 bearer_scheme = HTTPBearer(auto_error=False, description="Better Auth JWT; `sub` is the user id.")
 
@@ -45,32 +41,25 @@ class TokenVerifier:
     leeway: int
     issuer: str | None
     audience: str | None
-    jwks_client: jwt.PyJWKClient | None
+    jwks: JwksKeys | None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> TokenVerifier:
-        jwks_client = None
+        # The key *set* is replaced on every successful fetch, so a key the frontend withdraws stops being trusted
+        # at the next fetch; how fetches are paced and what happens while the JWKS is down: backend/jwks.py.
+        jwks = None
         if settings.better_auth_jwks_url:
-            # The key *set* is cached (``lifespan``) and replaced on every fetch, so a key the frontend withdraws
-            # stops being trusted at the next fetch. PyJWT's per-kid LRU (``cache_keys``) has no expiry: it would
-            # keep trusting a withdrawn key until the process restarts, so it stays off.
-            jwks_client = jwt.PyJWKClient(
-                settings.better_auth_jwks_url,
-                cache_keys=False,
-                lifespan=JWKS_CACHE_SECONDS,
-                timeout=JWKS_FETCH_TIMEOUT_SECONDS,
-                cooldown_duration=JWKS_REFETCH_COOLDOWN_SECONDS,
-            )
+            jwks = JwksKeys(settings.better_auth_jwks_url, timeout=settings.better_auth_jwks_timeout)
         return cls(
             secret=settings.jwt_secret,
             leeway=settings.jwt_leeway,
             issuer=settings.jwt_issuer,
             audience=settings.jwt_audience,
-            jwks_client=jwks_client,
+            jwks=jwks,
         )
 
     async def subject(self, token: str) -> str:
-        """The verified ``sub`` claim, or InvalidToken. JWKS look-ups run off the event loop (urllib is sync)."""
+        """The verified ``sub`` claim, or InvalidToken (401), or KeysUnavailable (503: the JWKS is failing)."""
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as error:
@@ -78,8 +67,8 @@ class TokenVerifier:
         algorithm = header.get("alg")
         if algorithm in SHARED_SECRET_ALGORITHMS:
             claims = self._decode(token, self.secret, SHARED_SECRET_ALGORITHMS)
-        elif algorithm in JWKS_ALGORITHMS and self.jwks_client is not None:
-            key = await self._jwks_key(token)
+        elif algorithm in JWKS_ALGORITHMS and self.jwks is not None:
+            key = await self._jwks_key(header)
             claims = self._decode(token, key, JWKS_ALGORITHMS)
         else:
             raise InvalidToken("unsupported signing algorithm")
@@ -88,15 +77,16 @@ class TokenVerifier:
             raise InvalidToken("token has no subject")
         return subject
 
-    async def _jwks_key(self, token: str) -> Any:
-        assert self.jwks_client is not None
+    async def _jwks_key(self, header: dict[str, Any]) -> Any:
+        assert self.jwks is not None
+        kid = header.get("kid")
+        if not isinstance(kid, str) or not kid:
+            raise InvalidToken("signing key not found")
         try:
-            # PyJWKClient refetches the key set when the token's kid is unknown (key rotation).
-            signing_key = await run_in_threadpool(self.jwks_client.get_signing_key_from_jwt, token)
-        except jwt.PyJWKClientError as error:
-            raise InvalidToken("signing key not found") from error
-        except jwt.PyJWTError as error:
-            raise InvalidToken("malformed token") from error
+            # An unknown kid refetches the key set (key rotation), paced by backend/jwks.py.
+            signing_key = await self.jwks.signing_key(kid)
+        except UnknownKey:
+            raise InvalidToken("signing key not found") from None
         # The PyJWK itself, not its bare key: PyJWT then insists that the token's ``alg`` is the key's algorithm.
         # With the bare key, an ES256 header naming an Ed25519 kid reached the crypto layer as a TypeError (a 500).
         return signing_key
@@ -136,6 +126,10 @@ async def current_user_id(
         return await verifier.subject(credentials.credentials)
     except InvalidToken as error:
         raise _unauthorized(str(error)) from None
+    except KeysUnavailable:
+        # Not the client's fault and not a verdict on the token: retry shortly (ADR 0007).
+        raise HTTPException(status_code=status.HTTP_503_SERVICE_UNAVAILABLE, detail="authentication keys unavailable",
+                            headers={"Retry-After": str(KEYS_UNAVAILABLE_RETRY_AFTER_SECONDS)}) from None
 
 
 async def authorized_user_id(

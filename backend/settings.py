@@ -125,6 +125,9 @@ class Settings(BaseSettings):
         default=None,
         description="Frontend's JWKS (e.g. https://<app>.vercel.app/api/auth/jwks) to verify EdDSA/ES256/RS256 tokens.",
     )
+    better_auth_jwks_timeout: float = Field(
+        default=3.0, gt=0, le=10, description="Seconds one JWKS fetch may take in all (connect, headers, body)."
+    )
     jwt_issuer: str | None = Field(default=None, description="Required `iss` claim, checked when set.")
     jwt_audience: str | None = Field(default=None, description="Required `aud` claim, checked when set.")
     jwt_leeway: int = Field(default=30, ge=0, le=300, description="Seconds of clock skew tolerated on exp/nbf/iat.")

@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm
 
-from backend.auth import JWKS_REFETCH_COOLDOWN_SECONDS
+from backend.jwks import REFETCH_COOLDOWN_SECONDS as JWKS_REFETCH_COOLDOWN_SECONDS
 from backend.local.postgres import LocalPostgres, free_port
 from backend.settings import Settings
 from tests.backend.conftest import Api, api_for, make_settings, make_token, new_user_id, serve
@@ -369,13 +369,3 @@ async def test_jwks_tokens_are_401_when_no_jwks_is_configured(alice: Api, signin
 
     for key in signing_keys.values():
         await assert_rejected(alice, key.token(alice.user_id))
-
-
-async def test_an_unreachable_jwks_is_401_not_500(postgres: LocalPostgres, secret: str,
-                                                   signing_keys: dict[str, SigningKey]) -> None:
-    closed = f"http://127.0.0.1:{free_port()}/api/auth/jwks"
-    async with serve(make_settings(postgres.url, secret, better_auth_jwks_url=closed)) as http:
-        owner = api_for(http, secret)
-        await owner.created("owned")
-
-        await assert_rejected(owner, signing_keys["EdDSA"].token(owner.user_id))
