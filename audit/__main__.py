@@ -16,7 +16,7 @@ from pathlib import Path
 from audit.adrs import load_adrs
 from audit.analysis import Analysis, Inputs
 from audit.inventory import endpoints, environment_variables, secret_variable_names
-from audit.links import dead_links, markdown_links
+from audit.links import dead_links, markdown_links, show
 from audit.power import load_power
 from audit.redact import Redactor
 from audit.render import to_html, to_markdown
@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     html_path.write_text(to_html(document), encoding="utf-8")
     wall = inputs.run.get("wall_seconds")
     wall_time = f"wall time {wall:.1f} s" if isinstance(wall, int | float) else "wall time unknown"
-    print(f"{document.verdict} — {wall_time} — report: {_show(markdown_path, root)}")
+    print(f"{document.verdict} — {wall_time} — report: {show(markdown_path, root)}")
     return analysis.verdict().exit_code
 
 
@@ -91,13 +91,6 @@ def _adr_link_problems(adr_dir: Path, adr_files: list[str]) -> list[str]:
         listed = set(markdown_links(index))
         problems += [f"the ADR index does not list {name}" for name in adr_files if name not in listed]
     return problems
-
-
-def _show(path: Path, root: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return path.as_posix()
 
 
 if __name__ == "__main__":

@@ -1,9 +1,12 @@
-"""The decision records in ``history/adr/``: number, title, status, and what they say confirms them.
+"""The decision records in ``history/adr/``: the only reader of them (the report, the US3 steps and the
+traceability check all call ``load_adrs``).
 
 Format (MADR with front matter): ``NNNN-kebab-title.md`` starting with ``---`` / ``status: …`` / ``date: …`` /
 optional ``security-measure: …`` / optional ``confirmed-when: fact=value[, fact=value]`` (what a confirming
-scenario must have exercised in the run, see ``audit.confirmation``) / ``---``, then ``# NNNN. Title``, and a
-``## Confirmation`` section listing scenario tags such as ``@US1.1``.
+scenario must have exercised in the run, see ``audit.confirmation``) / ``---``, then ``# NNNN. Title`` and MADR's
+sections. A section is found by its title at any heading level and runs to the next heading of the same or a
+higher level, so MADR's own template (``### Consequences`` and ``### Confirmation`` under ``## Decision Outcome``)
+and this project's layout (``## Confirmation``) read the same. Confirmation lists scenario tags such as ``@US1.1``.
 """
 
 from __future__ import annotations
@@ -15,8 +18,17 @@ from pathlib import Path
 ADR_FILE = re.compile(r"^(\d{4})-[a-z0-9]+(?:-[a-z0-9]+)*\.md$")
 ADR_TAG = re.compile(r"^adr-(\d{4})$")
 TITLE = re.compile(r"^#\s+(?:\d{4}\.\s*)?(.+?)\s*$", re.MULTILINE)
+HEADING = re.compile(r"^(#{2,4})\s+(.+?)\s*$")
 CONFIRMATION_TAG = re.compile(r"`@([A-Za-z][\w.-]*)`")
 STATUSES = ("proposed", "accepted", "deprecated", "superseded")
+# MADR sections every ADR must carry (issue 4), each with the headings that satisfy it.
+MADR_SECTIONS: dict[str, tuple[str, ...]] = {
+    "context": ("context and problem statement", "context"),
+    "decision": ("decision outcome", "decision"),
+    "alternatives": ("considered options", "alternatives considered", "alternatives", "pros and cons of the options"),
+    "consequences": ("consequences",),
+    "confirmation": ("confirmation",),
+}
 
 
 @dataclass(frozen=True)
@@ -27,7 +39,7 @@ class Adr:
     status: str
     date: str
     security_measure: str | None
-    confirmation_tags: tuple[str, ...]
+    sections: dict[str, str] = field(default_factory=dict)  # lower-cased heading → its text, subsections included
     conditions: dict[str, str] = field(default_factory=dict)  # confirmed-when: fact → value
 
     @property
@@ -37,6 +49,26 @@ class Adr:
     @property
     def is_accepted(self) -> bool:
         return self.status.lower() == "accepted"
+
+    @property
+    def confirmation_tags(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(CONFIRMATION_TAG.findall(self.sections.get("confirmation", ""))))
+
+    def madr_problems(self) -> list[str]:
+        """Why this ADR does not record a decision a maintainer can weigh: missing or empty MADR sections,
+        consequences without both a good and a bad one, fewer than two options considered."""
+        missing = [] if self.status.lower().startswith(STATUSES) else ["status"]
+        missing += [name for name, headings in MADR_SECTIONS.items()
+                    if not any(self.sections.get(heading, "").strip() for heading in headings)]
+        problems = [f"{self.path.name}: missing or empty MADR section(s): {', '.join(missing)}"] if missing else []
+        consequences = self.sections.get("consequences", "")
+        good, bad = (len(re.findall(rf"^\s*[*-]\s+{word}\b", consequences, re.M)) for word in ("Good", "Bad"))
+        if not good or not bad:
+            problems.append(f"{self.path.name}: consequences list {good} good and {bad} bad: a trade-off needs both")
+        options = re.findall(r"^\s*[*-]\s+", self.sections.get("considered options", ""), re.M)
+        if len(options) < 2:
+            problems.append(f"{self.path.name}: {len(options)} considered option(s): alternatives must be weighed")
+        return problems
 
 
 def load_adrs(directory: Path) -> tuple[list[Adr], list[str]]:
@@ -59,8 +91,7 @@ def load_adrs(directory: Path) -> tuple[list[Adr], list[str]]:
         adrs.append(Adr(
             number=match.group(1), path=path, title=title.group(1) if title else path.stem,
             status=status or "unknown", date=front.get("date", ""),
-            security_measure=front.get("security-measure") or None,
-            confirmation_tags=tuple(dict.fromkeys(CONFIRMATION_TAG.findall(section(text, "Confirmation")))),
+            security_measure=front.get("security-measure") or None, sections=sections(text),
             conditions=conditions(front.get("confirmed-when", ""), path.name, problems),
         ))
     numbers = [adr.number for adr in adrs]
@@ -82,7 +113,8 @@ def conditions(text: str, name: str, problems: list[str]) -> dict[str, str]:
 
 
 def front_matter(text: str) -> dict[str, str]:
-    """``key: value`` lines between the leading ``---`` fences (a deliberately tiny subset of YAML)."""
+    """``key: value`` lines between the leading ``---`` fences (a deliberately tiny subset of YAML; MADR's template
+    quotes its values, so one pair of quotes is taken off)."""
     lines = text.splitlines()
     if not lines or lines[0].strip() != "---":
         return {}
@@ -92,14 +124,21 @@ def front_matter(text: str) -> dict[str, str]:
             return values
         key, _, value = line.partition(":")
         if value:
-            values[key.strip().lower()] = value.strip()
+            values[key.strip().lower()] = re.sub(r"^([\"'])(.*)\1$", r"\2", value.strip())
     return {}
 
 
-def section(text: str, heading: str) -> str:
-    """The body of ``## heading`` up to the next level-2 heading (empty when absent)."""
-    match = re.search(rf"^##\s+{re.escape(heading)}\s*$(.*?)(?=^##\s|\Z)", text, re.MULTILINE | re.DOTALL)
-    return match.group(1) if match else ""
+def sections(text: str) -> dict[str, str]:
+    """Every level-2 to level-4 section by lower-cased title: its text up to the next heading of its own level or
+    a higher one (so a section holds its subsections). The first section of a title wins."""
+    lines = text.splitlines()
+    headings = [(index, len(match.group(1)), match.group(2).strip().lower())
+                for index, line in enumerate(lines) if (match := HEADING.match(line))]
+    found: dict[str, str] = {}
+    for position, (index, level, title) in enumerate(headings):
+        end = next((other for other, other_level, _ in headings[position + 1:] if other_level <= level), len(lines))
+        found.setdefault(title, "".join(line + "\n" for line in lines[index + 1:end]))
+    return found
 
 
 def adr_number(tag: str) -> str | None:

@@ -19,9 +19,11 @@ from typing import Any
 from audit.adrs import Adr, adr_number
 from audit.confirmation import Confirmation, confirm
 from audit.inventory import Endpoint, EnvVar
+from audit.links import show
 from audit.model import Scenario, Status, aggregate
 from audit.scope import version_mismatch
-from audit.spec import SPEC_TAG, SpecItem
+from audit.spec import SPEC_ID, SpecItem
+from audit.traceability import known_ids, tag_problem, unclaimed
 from audit.verdict import Verdict, decide
 
 
@@ -82,27 +84,22 @@ class Analysis:
         failed, errored = self.counts[Status.FAILED], self.counts[Status.ERRORED]
         if failed or errored:
             self.problems.append(f"the suite failed: {failed} failed and {errored} errored scenario(s) (section 9)")
-        spec_ids = {item.id for item in self.inputs.spec}
         for item in self.inputs.spec:
             if not self.scenarios(item.tag):
                 self.problems.append(f"{item.id} has no scenario: nothing in the suite evidences it")
-        for tag in sorted(self.by_tag):
-            if SPEC_TAG.match(tag) and tag not in spec_ids:
-                self.problems.append(f"@{tag} is not an item of the spec (on: {_names(self.by_tag[tag])})")
+        known = known_ids(self.inputs.spec)
+        for tag in sorted(self.by_tag):  # spec ids and ADRs; other tags are the suite's markers (FR-007's check)
             number = adr_number(tag)
-            if number is not None and number not in self.adrs:
-                self.problems.append(
-                    f"@{tag} names an ADR that does not exist: no {_show(self.inputs.adr_dir, self.inputs.root)}/"
-                    f"{number}-*.md (on: {_names(self.by_tag[tag])})")
+            if (SPEC_ID.match(tag) or number) and (reason := tag_problem(tag, known, self.adrs)):
+                where = f": no {show(self.inputs.adr_dir, self.inputs.root)}/{number}-*.md" if number else ""
+                self.problems.append(f"@{tag} {reason}{where} (on: {_names(self.by_tag[tag])})")
         for adr in self.inputs.adrs:
             tagged = self.scenarios(adr.tag)
             if adr.is_accepted and not tagged:
                 self.problems.append(f"{adr.path.name} is accepted but no scenario carries @{adr.tag}")
             elif adr.is_accepted and not (confirmation := self.confirmation(adr)).confirmed:
                 self.warnings.append(f"{adr.path.name} is not confirmed in this run: {confirmation.why}")
-            claimed = {tag for tag in adr.confirmation_tags if SPEC_TAG.match(tag)}
-            evidenced = {tag for scenario in tagged for tag in scenario.tags}
-            missing = sorted(claimed - evidenced)
+            missing = unclaimed(adr, (tag for scenario in tagged for tag in scenario.tags))
             if tagged and missing:
                 self.warnings.append(f"{adr.path.name} lists {', '.join('@' + t for t in missing)} under "
                                      f"Confirmation, but no scenario tagged @{adr.tag} carries it")
@@ -113,10 +110,3 @@ class Analysis:
 def _names(scenarios: list[Scenario]) -> str:
     names = [scenario.label for scenario in scenarios[:3]]
     return "; ".join(names) + (f"; … {len(scenarios) - 3} more" if len(scenarios) > 3 else "")
-
-
-def _show(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()

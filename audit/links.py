@@ -28,3 +28,11 @@ def markdown_links(path: Path) -> list[str]:
     text = re.sub(r"```.*?```", "", path.read_text(encoding="utf-8"), flags=re.DOTALL)
     text = re.sub(r"`[^`\n]*`", "", text)
     return MARKDOWN_LINK.findall(text)
+
+
+def show(path: Path, root: Path) -> str:
+    """A path relative to the repository root when possible: reports and messages never show absolute paths."""
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from audit.features import read_features
+from audit.links import show
 from audit.model import Scenario, Status, StepFailure
 
 Redact = Callable[[str], str]
@@ -67,16 +69,16 @@ def load_results(reports: Path, features: Path | None, root: Path, redact: Redac
     run = _read_run(reports / "run.json", problems)
     junit_files = sorted((reports / "junit").glob("*.xml"))
     if not junit_files:
-        warnings.append(f"no JUnit XML in {_show(reports / 'junit', root)}: error messages may be missing")
+        warnings.append(f"no JUnit XML in {show(reports / 'junit', root)}: error messages may be missing")
     cases = read_junit(junit_files)
     behave_json = reports / "behave.json"
     try:
         features_json = json.loads(behave_json.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        unreadable.append(f"{_show(behave_json, root)} does not exist: the suite did not run or wrote no results")
+        unreadable.append(f"{show(behave_json, root)} does not exist: the suite did not run or wrote no results")
         features_json = []
     except json.JSONDecodeError as error:
-        unreadable.append(f"{_show(behave_json, root)} is not valid JSON ({error.msg}): the suite run was cut short")
+        unreadable.append(f"{show(behave_json, root)} is not valid JSON ({error.msg}): the suite run was cut short")
         features_json = []
     declared = declared_scenarios(features, root, warnings) if features and features.is_dir() else {}
     reasons = {str(tag).lstrip("@"): str(text) for tag, text in (run.get("not_run_reason") or {}).items()}
@@ -88,7 +90,7 @@ def load_results(reports: Path, features: Path | None, root: Path, redact: Redac
             scenarios.append(Scenario(feature=redact(feature), name=redact(name), location=location, tags=tags,
                                       status=Status.NOT_RUN, behave_status="absent", not_run_reason=redact(reason)))
     if not scenarios and not unreadable:
-        unreadable.append(f"{_show(behave_json, root)} holds no scenarios")
+        unreadable.append(f"{show(behave_json, root)} holds no scenarios")
     exercised = {str(item.get("location")): item.get("exercised") for item in run.get("scenarios") or []
                  if isinstance(item, dict)}
     for scenario in scenarios:
@@ -124,22 +126,8 @@ def read_junit(paths: list[Path]) -> list[JUnitCase]:
 
 def declared_scenarios(features: Path, root: Path, warnings: list[str]) -> dict[str, tuple[str, str, frozenset[str]]]:
     """location → (feature name, scenario name, effective tags) for every scenario (outline rows included)."""
-    from behave.parser import ParserError, parse_file
-
-    declared: dict[str, tuple[str, str, frozenset[str]]] = {}
-    for path in sorted(features.rglob("*.feature")):
-        relative = _show(path, root)
-        try:
-            feature = parse_file(str(path))
-        except ParserError as error:
-            warnings.append(f"{relative} does not parse ({error}); its scenarios are taken from the results only")
-            continue
-        if feature is None:
-            continue
-        for scenario in feature.walk_scenarios():
-            location = f"{relative}:{scenario.location.line}"
-            declared[location] = (feature.name, scenario.name.strip(), frozenset(scenario.effective_tags))
-    return declared
+    return {scenario.location: (scenario.feature, scenario.name, scenario.tags)
+            for scenario in read_features(features, root, warnings)}
 
 
 def scenarios_from_json(
@@ -254,11 +242,3 @@ def _read_run(path: Path, problems: list[str]) -> dict[str, Any]:
         problems.append(f"{path.name} is not a JSON object")
         return {}
     return data
-
-
-def _show(path: Path, root: Path) -> str:
-    """A path relative to the repository root when possible: reports and messages never show absolute paths."""
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()

@@ -1,5 +1,5 @@
 # Spec: specs/004-backend-deployment/spec.md, User Story 1. The Given/When/Then lines are the spec's own words;
-# `python -m steps.support.traceability` fails if they drift. Extra `And` lines are checks beyond the spec's text.
+# `python -m audit.traceability` fails if they drift. Extra `And` lines are checks beyond the spec's text.
 # @checkout: the scenario also reads the repository checkout (settings, code), not only the target.
 Feature: Secure Production Infrastructure
   As a system architect, I want the backend to be configured with production-grade settings for Railway and Neon

@@ -1,5 +1,5 @@
 # Spec: specs/004-backend-deployment/spec.md, User Story 2. The Given/When/Then lines are the spec's own words;
-# `python -m steps.support.traceability` fails if they drift. Extra `And` lines are checks beyond the spec's text.
+# `python -m audit.traceability` fails if they drift. Extra `And` lines are checks beyond the spec's text.
 Feature: Automated Production Verification
   As a developer, I want an automated test suite that runs against the live production environment so that I can
   immediately confirm the deployment's health and security compliance.

@@ -1,5 +1,5 @@
 # Spec: specs/004-backend-deployment/spec.md, User Story 3. The Given/When/Then lines are the spec's own words;
-# `python -m steps.support.traceability` fails if they drift. These scenarios read the checkout, not the server
+# `python -m audit.traceability` fails if they drift. These scenarios read the checkout, not the server
 # (@checkout): they are safe in live mode too, and the report says which commit they describe.
 Feature: Architectural Transparency & Auditing
   As a project maintainer, I want every deployment decision to be documented with linkable ADRs and summarized in

@@ -9,11 +9,9 @@ from pathlib import Path
 from behave import given, then, when
 from hamcrest import assert_that, empty, equal_to, greater_than, has_item, is_not
 
+from audit.features import read_features
+from audit.traceability import FEATURES, citation_problems
 from steps.support import repository
-from steps.support.traceability import parse_features
-
-SPEC_ID = re.compile(r"^(US\d+\.\d+|EC\d+|FR-\d{3}|SC-\d{3})$")
-
 
 # ------------------------------------------------------------------------------------------------ US3.1
 
@@ -26,48 +24,19 @@ def step_decisions(context):
 
 @when("the deployment is finalized")
 def step_finalized(context):
-    context.adrs = {number: repository.read_adr(path) for number, path in repository.adr_files().items()}
+    context.adrs = repository.adrs()
 
 
 @then("a corresponding ADR exists with rationale and tradeoffs")
 def step_adr_exists(context):
-    problems = []
-    for number, decision in context.decisions.items():
-        adr = context.adrs.get(number)
-        if adr is None:
-            problems.append(f"{number} ({decision}): no file history/adr/{number}-*.md")
-            continue
-        missing = adr.missing_sections()
-        if missing:
-            problems.append(f"{adr.path.name}: missing or empty MADR section(s): {', '.join(missing)}")
-        good, bad = adr.tradeoffs()
-        if not good or not bad:
-            problems.append(f"{adr.path.name}: consequences list {good} good and {bad} bad: a trade-off needs both")
-        options = re.findall(r"^\s*[*-]\s+", adr.sections.get("considered options", ""), re.M)
-        if len(options) < 2:
-            problems.append(f"{adr.path.name}: {len(options)} considered option(s): alternatives must be weighed")
-    assert_that(problems, empty(), "every listed decision has an ADR with context, decision, alternatives, "
-                                   "good and bad consequences and a confirmation")
+    assert_that(repository.decision_problems(context.decisions, context.adrs), empty(),
+                "every listed decision has an ADR with context, decision, alternatives, good and bad consequences "
+                "and a confirmation")
 
 
 @then("every ADR a scenario cites exists and names scenarios that confirm it")
 def step_cited_adrs(context):
-    citations: dict[str, set[str]] = {}
-    for scenario in parse_features():
-        ids = {tag for tag in scenario.tags if SPEC_ID.match(tag)}
-        for tag in scenario.tags:
-            if tag.startswith("adr-"):
-                citations.setdefault(tag[4:], set()).update(ids)
-    problems = []
-    for number, ids in sorted(citations.items()):
-        adr = context.adrs.get(number)
-        if adr is None:
-            problems.append(f"@adr-{number} is cited by {sorted(ids)} but history/adr/{number}-*.md does not exist")
-            continue
-        confirmation = adr.sections.get("confirmation", "")
-        if not any(f"@{item}" in confirmation for item in ids):
-            problems.append(f"{adr.path.name}: its Confirmation names none of the scenarios citing it {sorted(ids)}")
-    assert_that(problems, empty(), "ADR ↔ scenario links, both ways")
+    assert_that(citation_problems(read_features(FEATURES), context.adrs), empty(), "ADR ↔ scenario links, both ways")
 
 
 # ------------------------------------------------------------------------------------------------ US3.2
@@ -109,12 +78,9 @@ def step_report_lists(context):
 
 @then("every ADR link in the report opens")
 def step_report_links(context):
-    links = repository.adr_links_in(context.rendered.markdown, context.rendered.out_dir)
+    links, dead, unlinked = repository.adr_links(context.rendered.markdown, context.rendered.out_dir)
     assert_that(len(links), greater_than(0), "the report links its ADRs")
-    dead = [link for link, opens in links if not opens]
     assert_that(dead, empty(), "ADR links in the report that do not resolve")
-    linked = {re.search(r"(\d{4})-", link).group(1) for link, _ in links}  # type: ignore[union-attr]
-    unlinked = sorted(set(repository.adr_files()) - linked)
     assert_that(unlinked, empty(), "SC-005: every ADR is linked from the report")
 
 

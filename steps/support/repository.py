@@ -18,71 +18,34 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-ADR_DIR = ROOT / "history" / "adr"
+from audit.adrs import Adr, load_adrs
+from audit.links import MARKDOWN_LINK, dead_links
+from audit.traceability import ADR_DIR, ROOT
+
 BASELINE = ROOT / ".secrets.baseline"
-
-# MADR sections the team's ADRs must carry (issue 4), each with the headings that satisfy it.
-ADR_SECTIONS: dict[str, tuple[str, ...]] = {
-    "context": ("context and problem statement", "context"),
-    "decision": ("decision outcome", "decision"),
-    "alternatives": ("considered options", "alternatives considered", "alternatives", "pros and cons of the options"),
-    "consequences": ("consequences",),
-    "confirmation": ("confirmation",),
-}
-ADR_STATUSES = ("proposed", "accepted", "deprecated", "superseded")
+ADR_LINK = re.compile(r"(?:^|/)(\d{4})-[^/]+\.md(?:#.*)?$")
 
 
-@dataclass(frozen=True)
-class Adr:
-    number: str
-    path: Path
-    status: str | None
-    sections: dict[str, str]  # lower-cased heading → text under it
-
-    def missing_sections(self) -> list[str]:
-        missing = [] if self.status and self.status.split()[0] in ADR_STATUSES else ["status"]
-        for name, headings in ADR_SECTIONS.items():
-            if not any(self.sections.get(heading, "").strip() for heading in headings):
-                missing.append(name)
-        return missing
-
-    def tradeoffs(self) -> tuple[int, int]:
-        """(good, bad) consequence bullets: a rationale with no downside listed is not a trade-off."""
-        text = self.sections.get("consequences", "")
-        return len(re.findall(r"^\s*[*-]\s+Good\b", text, re.M)), len(re.findall(r"^\s*[*-]\s+Bad\b", text, re.M))
+def adrs() -> list[Adr]:
+    """The ADRs as the report reads them (``audit.adrs``)."""
+    return load_adrs(ADR_DIR)[0]
 
 
-def adr_files() -> dict[str, Path]:
-    return {path.name[:4]: path for path in sorted(ADR_DIR.glob("[0-9][0-9][0-9][0-9]-*.md"))}
+def decision_problems(decisions: dict[str, str], found: list[Adr]) -> list[str]:
+    """For each listed decision (ADR number → what it decides): no ADR, or an ADR MADR finds incomplete."""
+    by_number = {adr.number: adr for adr in found}
+    problems = []
+    for number, decision in decisions.items():
+        adr = by_number.get(number)
+        problems += adr.madr_problems() if adr else [f"{number} ({decision}): no file history/adr/{number}-*.md"]
+    return problems
 
 
-def read_adr(path: Path) -> Adr:
-    text = path.read_text(encoding="utf-8")
-    status = None
-    front = re.match(r"---\n(.*?)\n---\n", text, re.S)
-    if front:
-        found = re.search(r"^status:\s*(.+)$", front.group(1), re.M | re.I)
-        status = found.group(1).strip().strip("\"'").lower() if found else None
-    sections: dict[str, str] = {}
-    current = None
-    for line in text.splitlines():
-        heading = re.match(r"#{2,4}\s+(.+?)\s*$", line)
-        if heading:
-            current = heading.group(1).strip().lower()
-            sections.setdefault(current, "")
-        elif current is not None:
-            sections[current] += line + "\n"
-    if status is None:  # "## Status" section or "Status: accepted" line, for ADRs without front matter
-        body = sections.get("status") or (re.search(r"^\**status\**:\s*(.+)$", text, re.M | re.I) or [None, ""])[1]
-        status = body.strip().splitlines()[0].lower() if body and body.strip() else None
-    return Adr(number=path.name[:4], path=path, status=status, sections=sections)
-
-
-def adr_links_in(text: str, base: Path) -> list[tuple[str, bool]]:
-    """Every relative Markdown link to an ADR file in ``text`` and whether it resolves from ``base``."""
-    links = re.findall(r"\]\(([^)#\s]*\d{4}-[^)#\s]+\.md)(?:#[^)]*)?\)", text)
-    return [(link, (base / link).resolve().is_file()) for link in links]
+def adr_links(markdown: str, base: Path) -> tuple[list[str], list[str], list[str]]:
+    """(the report's relative links to ADR files, those that do not open from ``base``, ADRs it links nowhere)."""
+    links = [href for href in MARKDOWN_LINK.findall(markdown) if ADR_LINK.search(href)]
+    linked = {ADR_LINK.search(href).group(1) for href in links}  # type: ignore[union-attr]
+    return links, dead_links(links, base), sorted({adr.number for adr in adrs()} - linked)
 
 
 # ------------------------------------------------------------------------------------------------ secrets

@@ -1,6 +1,6 @@
 """The spec ↔ Gherkin traceability check passes on the repository, and fails on each kind of drift.
 
-The checker (steps/support/traceability.py, also `python -m steps.support.traceability`) is tested on mutated
+The checker (audit/traceability.py, also `python -m audit.traceability`) is tested on mutated
 copies of the real spec and features: a check that cannot fail proves nothing.
 """
 
@@ -14,7 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from steps.support import traceability
+from audit import traceability
+from audit.adrs import load_adrs
+from audit.features import read_features
+from audit.spec import parse_spec
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -29,7 +32,7 @@ def copies(tmp_path: Path) -> tuple[Path, Path]:
 
 
 def problems(spec: Path, features: Path) -> list[str]:
-    return traceability.check(traceability.parse_spec(spec), traceability.parse_features(features))
+    return traceability.check(parse_spec(spec), read_features(features), load_adrs(traceability.ADR_DIR)[0])
 
 
 def edit(path: Path, old: str, new: str) -> None:
@@ -43,17 +46,19 @@ def test_the_repository_traces_the_spec() -> None:
 
 
 def test_the_spec_parses_into_what_it_says() -> None:
-    spec = traceability.parse_spec()
-    assert sorted(spec.scenarios) == ["US1.1", "US1.2", "US1.3", "US2.1", "US2.2", "US2.3", "US3.1", "US3.2"]
-    assert spec.requirements == [f"FR-00{n}" for n in range(1, 8)]
-    assert spec.criteria == [f"SC-00{n}" for n in range(1, 6)]
-    assert list(spec.edge_cases) == ["EC1", "EC2", "EC3"]
-    assert spec.scenarios["US2.1"].clauses == {
+    spec = parse_spec(traceability.SPEC)
+    ids = {kind: [item.id for item in spec if item.kind == kind] for kind in ("US", "FR", "SC", "EC")}
+    assert ids["US"] == ["US1.1", "US1.2", "US1.3", "US2.1", "US2.2", "US2.3", "US3.1", "US3.2"]
+    assert ids["FR"] == [f"FR-00{n}" for n in range(1, 8)]
+    assert ids["SC"] == [f"SC-00{n}" for n in range(1, 6)]
+    assert ids["EC"] == ["EC1", "EC2", "EC3"]
+    by_id = {item.id: item for item in spec}
+    assert by_id["US2.1"].clauses == {
         "given": "the live Railway URL",
         "when": "a deep-health check is requested at `/health`",
         "then": "the system returns a `200 OK` status only if the Neon database connection is active and responsive",
     }
-    assert spec.scenarios["US3.2"].priority == "P3"
+    assert by_id["US3.2"].priority == "P3"
 
 
 def test_a_removed_scenario_fails(copies: tuple[Path, Path]) -> None:
@@ -134,12 +139,12 @@ def test_a_missing_priority_tag_fails(copies: tuple[Path, Path]) -> None:
 
 def test_the_command_exits_non_zero_on_drift(copies: tuple[Path, Path]) -> None:
     spec, features = copies
-    ok = subprocess.run([sys.executable, "-m", "steps.support.traceability"], cwd=ROOT, capture_output=True,
+    ok = subprocess.run([sys.executable, "-m", "audit.traceability"], cwd=ROOT, capture_output=True,
                         text=True, check=False)
     assert ok.returncode == 0, ok.stdout
     assert re.search(r"traceability: OK — 8 acceptance scenarios", ok.stdout)
     (features / "us3_architectural_transparency.feature").unlink()
-    failed = subprocess.run([sys.executable, "-m", "steps.support.traceability", str(spec), str(features)],
+    failed = subprocess.run([sys.executable, "-m", "audit.traceability", str(spec), str(features)],
                             cwd=ROOT, capture_output=True, text=True, check=False)
     assert failed.returncode == 1
     assert "US3.1: spec acceptance scenario has no Gherkin scenario" in failed.stdout

@@ -11,10 +11,11 @@ import sys
 
 import pytest
 
+from audit.features import read_features
+from audit.traceability import FEATURES
 from backend.local.rehearsal import ROOT
 from backend.main import create_app
 from backend.settings import Settings
-from steps.support.traceability import parse_features
 from tests.mutation.app import TARGET
 from tests.mutation.catalogue import FAULTS
 from tests.mutation.fault import FaultClass, Injection
@@ -32,7 +33,7 @@ def test_at_least_thirty_faults_cover_every_class() -> None:
 @pytest.mark.parametrize("name", sorted(FAULTS))
 def test_each_fault_is_named_described_and_mapped_to_a_scenario(name: str) -> None:
     fault = FAULTS[name]
-    tags = {tag for scenario in parse_features() for tag in scenario.tags}
+    tags = {tag for scenario in read_features(FEATURES) for tag in scenario.tags}
     assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)+", fault.name)
     assert fault.description and "\n" not in fault.description
     assert fault.caught_by and set(fault.caught_by) <= tags, f"{name} names a scenario tag that does not exist"
@@ -82,7 +83,7 @@ def test_a_production_start_loads_no_test_module() -> None:
 
 
 def test_fault_runs_skip_only_the_scenarios_that_read_the_checkout() -> None:
-    skipped = sorted(scenario.name for scenario in parse_features() if set(CHECKOUT_ONLY) & set(scenario.tags))
+    skipped = sorted(scenario.name for scenario in read_features(FEATURES) if set(CHECKOUT_ONLY) & set(scenario.tags))
     assert skipped == sorted([
         "Every significant deployment decision has an ADR with rationale and trade-offs",
         "The audit report lists endpoints, environment variables and security measures",
