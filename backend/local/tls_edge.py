@@ -122,8 +122,9 @@ backend app
 class TlsEdge:
     """HAProxy on 127.0.0.1:``port`` (TLS) forwarding to the app on 127.0.0.1:``upstream_port`` (plain HTTP)."""
 
-    def __init__(self, upstream_port: int, work_dir: Path, binary: str) -> None:
+    def __init__(self, upstream_port: int, work_dir: Path, binary: str, ready_path: str = "/health") -> None:
         self.upstream_port = upstream_port
+        self.ready_path = ready_path  # answers 200 through the edge once both are up
         self.work_dir = work_dir
         self.binary = binary
         self.port = free_port()
@@ -154,7 +155,7 @@ class TlsEdge:
                     raise RuntimeError(f"HAProxy exited with {self.process.returncode}:\n"
                                        f"{(self.work_dir / 'haproxy.log').read_text(errors='replace')}")
                 try:
-                    if client.get(f"{self.base_url}/health").status_code == 200:
+                    if client.get(f"{self.base_url}{self.ready_path}").status_code == 200:
                         return self
                 except httpx.TransportError:
                     pass

@@ -4,7 +4,9 @@
 // Environment (all set by the test at run time; nothing here is a secret):
 //   DATABASE_URL        PostgreSQL for Better Auth's own tables (the embedded PostgreSQL), migrated at start
 //   BETTER_AUTH_SECRET  generated per run
-//   BETTER_AUTH_URL     this server's base URL (http://127.0.0.1:<port>): Better Auth's default `iss` and `aud`
+//   BETTER_AUTH_URL     this server's public URL (http://127.0.0.1:<PORT>, or a TLS edge's https:// URL):
+//                       Better Auth's default `iss` and `aud`
+//   PORT                the loopback port it listens on
 //   JWT_ALG             EdDSA (Better Auth's default) | ES256 | RS256 | HS256
 //                       HS256: the JWT plugin's own `jwt.sign` hook signs with BETTER_AUTH_SECRET (jose, HS256)
 //                       instead of a JWKS key: what a frontend sharing the secret with the API has to write.
@@ -19,7 +21,7 @@ import pg from "pg";
 
 const { DATABASE_URL, BETTER_AUTH_SECRET, BETTER_AUTH_URL } = process.env;
 const JWT_ALG = process.env.JWT_ALG || "EdDSA";
-const port = Number(new URL(BETTER_AUTH_URL).port);
+const port = Number(process.env.PORT); // on 127.0.0.1; BETTER_AUTH_URL may be a TLS edge in front of it
 
 // HS256 through the plugin's documented remote-signing hook: the payload Better Auth built (sub, iss, aud, exp,
 // iat, the user's fields), signed with the shared secret. Better Auth itself never signs a bearer token HS256.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import ssl
 import subprocess
 import threading
 import time
@@ -53,12 +54,18 @@ class BetterAuthServer:
     log_dir: Path
     secret: str = field(default_factory=lambda: secrets.token_urlsafe(48))
     port: int = field(default_factory=free_port)
+    public_url: str | None = None  # behind a TLS edge: its https:// URL (Better Auth then sets Secure cookies)
+    verify: ssl.SSLContext | bool = True  # what clients of ``public_url`` trust
     process: subprocess.Popen[bytes] | None = None
 
     @property
-    def base_url(self) -> str:
-        """Also what Better Auth puts in `iss` and `aud` by default."""
+    def local_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def base_url(self) -> str:
+        """Where clients reach it; also what Better Auth puts in `iss` and `aud` by default."""
+        return self.public_url or self.local_url
 
     @property
     def jwks_url(self) -> str:
@@ -69,7 +76,8 @@ class BetterAuthServer:
         self.postgres.psql(f"CREATE DATABASE {database}")
         environment = clean_environment(
             DATABASE_URL=self.postgres.url.rsplit("/", 1)[0] + f"/{database}",
-            BETTER_AUTH_SECRET=self.secret, BETTER_AUTH_URL=self.base_url, JWT_ALG=self.algorithm,
+            BETTER_AUTH_SECRET=self.secret, BETTER_AUTH_URL=self.base_url, PORT=str(self.port),
+            JWT_ALG=self.algorithm,
         )
         log_path = self.log_dir / f"better-auth-{self.algorithm}-{self.port}.log"
         with log_path.open("wb") as log:
@@ -81,7 +89,7 @@ class BetterAuthServer:
                 if self.process.poll() is not None:
                     raise RuntimeError(f"Better Auth exited {self.process.returncode}:\n{log_path.read_text()}")
                 try:
-                    if http.get(f"{self.base_url}/api/auth/ok").status_code == 200:
+                    if http.get(f"{self.local_url}/api/auth/ok").status_code == 200:
                         return self
                 except httpx.TransportError:
                     pass
@@ -99,14 +107,15 @@ class BetterAuthServer:
                 self.process.wait()
 
     def key_set(self) -> dict[str, Any]:
-        response = httpx.get(self.jwks_url, timeout=10)
+        response = httpx.get(self.jwks_url, timeout=10, verify=self.verify)
         response.raise_for_status()
         return response.json()
 
     def sign_up(self) -> SignedUpUser:
         """A new user through Better Auth's email/password sign-up, then their JWT from its token endpoint."""
         # Better Auth refuses cookie-carrying POSTs without a trusted Origin (its CSRF check), as a browser sends.
-        with httpx.Client(base_url=self.base_url, headers={"Origin": self.base_url}, timeout=10) as http:
+        with httpx.Client(base_url=self.base_url, headers={"Origin": self.base_url}, timeout=10,
+                          verify=self.verify) as http:
             email = f"user-{uuid.uuid4().hex[:12]}@example.com"
             signed_up = http.post("/api/auth/sign-up/email",
                                   json={"email": email, "password": secrets.token_urlsafe(16), "name": "Test User"})
@@ -114,7 +123,12 @@ class BetterAuthServer:
             token = http.get("/api/auth/token")
             token.raise_for_status()
             return SignedUpUser(id=signed_up.json()["user"]["id"], token=token.json()["token"],
-                                session_cookie_jwt=http.cookies["better-auth.session_data"])
+                                session_cookie_jwt=_cookie(http.cookies, "better-auth.session_data"))
+
+
+def _cookie(cookies: httpx.Cookies, name: str) -> str:
+    """``name``, or ``__Secure-name`` as Better Auth calls it when its URL is https."""
+    return cookies.get(name) or cookies[f"__Secure-{name}"]
 
 
 def impostor_key_set(real_key_set: dict[str, Any]) -> dict[str, Any]:
