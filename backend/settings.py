@@ -11,7 +11,6 @@ check and the audit report both read those markers, so the rule is written once.
 from __future__ import annotations
 
 import logging
-import re
 import secrets
 from collections.abc import Mapping
 from enum import StrEnum
@@ -22,22 +21,11 @@ from pydantic import AliasChoices, Field, ValidationError, field_validator, mode
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from backend.database_url import DatabaseTarget, parse_database_url
+from backend.origins import normalize_origin, origin_problems, origin_regex_problems
 
 logger = logging.getLogger("backend.settings")
 
 MIN_SECRET_LENGTH = 32
-
-# Origins a preview-URL regex must never accept, whatever the project's slug is.
-HOSTILE_ORIGIN_PROBES = (
-    "https://evil.vercel.app",
-    "https://attacker-preview.vercel.app",
-    "https://vercel.app",
-    "https://evil.com",
-    "null",
-)
-# Appended to the regex's own slug: hosts that merely start with the project's name are still someone else's.
-SLUG_HOSTILE_SUFFIXES = (".evil.com", "-preview.evil.com", ".vercel.app.evil.com", "-preview.vercel.app.evil.com")
-
 
 class Environment(StrEnum):
     DEVELOPMENT = "development"
@@ -47,11 +35,6 @@ class Environment(StrEnum):
 
 def _meta(*, production: bool = False, secret: bool = False) -> dict[str, Any]:
     return {"required_in_production": production, "secret": secret}
-
-
-def normalize_origin(origin: str) -> str:
-    """Browsers send ``Origin`` without a trailing slash; people paste URLs with one."""
-    return origin.strip().rstrip("/")
 
 
 class Settings(BaseSettings):
@@ -139,7 +122,7 @@ class Settings(BaseSettings):
     )
     cors_origin_regex: str | None = Field(
         default=None,
-        description="Optional regex for Vercel preview URLs, anchored to the project's slug (https://<slug>-….vercel.app).",
+        description="Optional regex for preview origins: https://<slug>-[a-z0-9-]+\\.<a domain you own> (ADR 0006).",
     )
     docs_enabled: bool | None = Field(
         default=None, description="Serve /docs, /redoc, /openapi.json. Default: on outside production, off in it."
@@ -196,9 +179,9 @@ class Settings(BaseSettings):
         if self.better_auth_secret and len(self.better_auth_secret) < MIN_SECRET_LENGTH:
             found.append(f"BETTER_AUTH_SECRET: must be at least {MIN_SECRET_LENGTH} characters")
         for origin in self.cors_origins:
-            found += _origin_problems(origin, self.is_production)
+            found += origin_problems(origin, self.is_production)
         if self.cors_origin_regex:
-            found += _origin_regex_problems(self.cors_origin_regex)
+            found += origin_regex_problems(self.cors_origin_regex, self.is_production)
         if self.better_auth_jwks_url and self.is_production and not self.better_auth_jwks_url.startswith("https://"):
             found.append("BETTER_AUTH_JWKS_URL: must be an https:// URL in production")
         return found
@@ -272,33 +255,6 @@ def _url_problem(variable: str, url: str) -> list[str]:
         parse_database_url(url, pgbouncer=None)
     except ValueError as error:
         return [f"{variable}: {error}"]
-    return []
-
-
-def _origin_problems(origin: str, production: bool) -> list[str]:
-    if origin == "*":
-        return ["CORS_ORIGINS: '*' is not allowed; list the exact frontend origins"]
-    if not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:\d+)?", origin):
-        return [f"CORS_ORIGINS: {origin!r} is not an origin (scheme://host[:port], no path)"]
-    if production and not origin.startswith("https://"):
-        return [f"CORS_ORIGINS: {origin!r} must use https:// in production"]
-    return []
-
-
-def _origin_regex_problems(pattern: str) -> list[str]:
-    try:
-        compiled = re.compile(pattern)
-    except re.error as error:
-        return [f"CORS_ORIGIN_REGEX: not a valid regular expression ({error})"]
-    if not re.match(r"\^?https://[a-z0-9]", pattern):
-        return ["CORS_ORIGIN_REGEX: must start with https:// followed by the project's own slug"]
-    slug = re.match(r"\^?https://([a-z0-9-]+)", pattern)
-    # Also probe foreign hosts that start with the slug: ``https://tasks-frontend.*`` passes the generic probes
-    # but allows https://tasks-frontend.evil.com.
-    own = [f"https://{slug.group(1).rstrip('-')}{tail}" for tail in SLUG_HOSTILE_SUFFIXES] if slug else []
-    accepted = [probe for probe in (*HOSTILE_ORIGIN_PROBES, *own) if compiled.fullmatch(probe)]
-    if accepted:
-        return [f"CORS_ORIGIN_REGEX: too broad, it would allow {accepted[0]!r}; anchor it to the project's slug"]
     return []
 
 

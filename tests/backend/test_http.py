@@ -16,8 +16,8 @@ from tests.backend.conftest import Api, api_for, make_settings, serve
 pytestmark = pytest.mark.anyio
 
 ALLOWED = "https://tasks-frontend.vercel.app"
-PREVIEW_REGEX = r"https://tasks-frontend-[a-z0-9-]+\.vercel\.app"
-PREVIEW = "https://tasks-frontend-git-feature-x-team.vercel.app"
+PREVIEW_REGEX = r"https://tasks-frontend-[a-z0-9-]+\.preview\.example\.com"  # a preview domain the project owns
+PREVIEW = "https://tasks-frontend-git-feature-x.preview.example.com"
 DISALLOWED = [
     "https://evil.com",
     "https://tasks-frontend.vercel.app.evil.com",
@@ -27,6 +27,8 @@ DISALLOWED = [
     "null",
     "https://tasks-frontend-x.vercel.app.evil.com",
     "https://evil-tasks-frontend-x.vercel.app",
+    "https://tasks-frontend-x.preview.example.com.evil.com",
+    "https://x.tasks-frontend-x.preview.example.com",
 ]
 SECURITY_HEADERS = {"x-content-type-options": "nosniff", "referrer-policy": "no-referrer", "x-frame-options": "DENY"}
 

@@ -6,6 +6,8 @@ test_process.py.
 from __future__ import annotations
 
 import logging
+import random
+import re
 import secrets
 
 import pytest
@@ -185,25 +187,70 @@ def test_http_origins_are_fine_outside_production() -> None:
     ]
 
 
-@pytest.mark.parametrize(
-    "pattern",
-    [r"https://.*\.vercel\.app", r".*", r"https://[a-z0-9-]+\.vercel\.app", r"https://tasks-frontend.*",
-     r"https://tasks-frontend-[a-z0-9-]+\.vercel\.app.*", r"https?://tasks-frontend-[a-z0-9-]+\.vercel\.app",
-     r"(unclosed"],
-    ids=["any-vercel", "anything", "any-slug", "slug-then-anything", "unanchored-end", "http-too", "invalid"],
-)
-def test_too_broad_preview_regexes_are_refused(pattern: str) -> None:
+OWN_PREVIEWS = r"\.preview\.example\.com"  # a preview domain the project owns (Vercel's preview deployment suffix)
+UNSAFE_PREVIEW_REGEXES = {
+    "any-vercel": r"https://.*\.vercel\.app",
+    "anything": r".*",
+    "any-slug-on-vercel": r"https://[a-z0-9-]+\.vercel\.app",
+    "slug-on-vercel": r"https://tasks-frontend-[a-z0-9-]+\.vercel\.app",  # anyone can name a project so
+    "slug-then-anything": r"https://tasks-frontend.*",
+    "unanchored-end": r"https://tasks-frontend-[a-z0-9-]+" + OWN_PREVIEWS + ".*",
+    "http-too": r"https?://tasks-frontend-[a-z0-9-]+" + OWN_PREVIEWS,
+    "invalid": r"(unclosed",
+    "alternation": r"https://tasks-frontend-[a-z0-9-]+" + OWN_PREVIEWS + r"|.*\.evil\.net",
+    "alternation-in-group": r"https://tasks-frontend-(x|.*\.evil\.net)" + OWN_PREVIEWS,
+    "unescaped-dots": r"https://app-[a-z0-9-]+.preview.example.com",
+    "nested-quantifier": r"https://app-([a-z0-9]+)+" + OWN_PREVIEWS,
+    "two-quantifiers": r"https://app-[a-z0-9]+-[a-z0-9]+" + OWN_PREVIEWS,
+    "dot-in-class": r"https://app-[a-z0-9.-]+" + OWN_PREVIEWS,
+    "word-class": r"https://app-\w+" + OWN_PREVIEWS,
+    "negated-class": r"https://app-[^/]+" + OWN_PREVIEWS,
+    "port": r"https://app-[a-z0-9-]+" + OWN_PREVIEWS + ":8443",
+    "inline-flags": r"(?i)https://app-[a-z0-9-]+" + OWN_PREVIEWS,
+    "top-level-domain-only": r"https://app-[a-z0-9-]+\.com",
+}
+
+
+@pytest.mark.parametrize("pattern", UNSAFE_PREVIEW_REGEXES.values(), ids=UNSAFE_PREVIEW_REGEXES.keys())
+def test_preview_regexes_that_could_match_elsewhere_or_slowly_are_refused(pattern: str) -> None:
     problems = problems_of(**production(cors_origin_regex=pattern))
 
     assert len(problems) == 1
     assert problems[0].startswith("CORS_ORIGIN_REGEX: ")
 
 
-@pytest.mark.parametrize(
-    "pattern", [r"https://tasks-frontend-[a-z0-9-]+\.vercel\.app", r"^https://tasks-frontend-[a-z0-9-]+\.vercel\.app$"]
-)
-def test_a_preview_regex_anchored_to_the_projects_slug_is_accepted(pattern: str) -> None:
+SAFE_PREVIEW_REGEXES = [r"https://tasks-frontend-[a-z0-9-]+" + OWN_PREVIEWS,
+                        r"^https://tasks-frontend-[a-z0-9-]+" + OWN_PREVIEWS + "$",
+                        r"https://[a-z0-9-]+" + OWN_PREVIEWS, r"https://pr-[0-9]{1,5}" + OWN_PREVIEWS]
+
+
+@pytest.mark.parametrize("pattern", SAFE_PREVIEW_REGEXES)
+def test_a_preview_regex_under_a_domain_the_project_owns_is_accepted(pattern: str) -> None:
     assert Settings(**production(cors_origin_regex=pattern)).cors_origin_regex == pattern
+
+
+@pytest.mark.parametrize("pattern", SAFE_PREVIEW_REGEXES)
+def test_what_an_accepted_regex_matches_is_one_https_label_under_its_suffix(pattern: str) -> None:
+    """The parse is the proof; this samples it: random origins built from the characters that break hosts."""
+    compiled = re.compile(pattern)
+    pieces = ["a", "7", "-", ".", ":", "/", "@", "evil", "pr-", "tasks-frontend-", ".preview.example.com",
+              ".example.com", ".evil.net", "https://", "http://"]
+    generator = random.Random(secrets.randbits(32))
+    matched = 0
+    for _ in range(20_000):
+        candidate = "".join(generator.choice(pieces) for _ in range(generator.randint(1, 6)))
+        for origin in (candidate, "https://" + candidate, "https://tasks-frontend-" + candidate):
+            if compiled.fullmatch(origin):
+                matched += 1
+                label = origin.removeprefix("https://").removesuffix(".preview.example.com")
+                assert origin.endswith(".preview.example.com") and re.fullmatch(r"[a-z0-9-]+", label), origin
+    assert matched > 0
+
+
+def test_a_vercel_preview_regex_is_fine_outside_production() -> None:
+    pattern = UNSAFE_PREVIEW_REGEXES["slug-on-vercel"]
+
+    assert Settings(environment="development", cors_origin_regex=pattern).cors_origin_regex == pattern
 
 
 def test_jwks_url_must_be_https_in_production() -> None:
