@@ -42,8 +42,9 @@ def verification_power(results: dict[str, Any] | None, suite_commit: str | None 
         Paragraph((Text(f"{caught} / {len(faults)} faults caught", strong=True),
                    Text(" — the live-safe suite run against the real app, started as production is, broken one "
                         "named way at a time. Measured at commit "), Text(commit[:12], code=True),
-                   Text(f" on {results.get('measured_at', 'unknown')} ({results.get('wall_seconds', '?')} s, "
-                        f"{results.get('jobs', '?')} in parallel)."))),
+                   Text(f" on {results.get('measured_at', 'unknown')}: {results.get('wall_seconds', '?')} s wall time, "
+                        f"{results.get('jobs', '?')} faults at a time, {results.get('cpu_seconds', '?')} CPU-seconds "
+                        f"on {results.get('cores', '?')} cores, load average {_load(results)}."))),
         Paragraph((Text("Control:", strong=True), Text(" " + _control_line(control)),)),
     ]
     if suite_commit and not suite_commit.startswith(commit[:12]) and not commit.startswith(suite_commit[:12]):
@@ -53,6 +54,11 @@ def verification_power(results: dict[str, Any] | None, suite_commit: str | None 
     blocks.append(Table(("Fault", "What is broken", "Result", "Caught by (scenario › first failing step)"),
                         tuple(_fault_row(fault) for fault in faults)))
     return Section(TITLE, blocks)
+
+
+def _load(results: dict[str, Any]) -> str:
+    load = results.get("load_average") or []
+    return " → ".join(f"{value:.1f}" for value in load) or "unknown"
 
 
 def _control_line(control: dict[str, Any]) -> str:

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -119,7 +121,7 @@ def control(rehearsal: Rehearsal, local_tags: tuple[str, ...]) -> dict[str, Any]
 
 def run(names: list[str], jobs: int) -> dict[str, Any]:
     LOGS.mkdir(parents=True, exist_ok=True)
-    started = time.monotonic()
+    started, cpu_before, load_before = time.monotonic(), _children_cpu(), os.getloadavg()[0]
     local_tags = tuple(sorted({tag for name in names for tag in FAULTS[name].caught_by if FAULTS[name].needs != LIVE}))
     with Rehearsal(log_path=LOGS / "control-app.log") as rehearsal, ThreadPoolExecutor(max_workers=jobs) as pool:
         checked = pool.submit(control, rehearsal, local_tags)
@@ -136,7 +138,12 @@ def run(names: list[str], jobs: int) -> dict[str, Any]:
     return {
         "commit": _git("rev-parse", "HEAD"), "commit_date": _git("log", "-1", "--format=%cI"),
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"), "wall_seconds": round(
-            time.monotonic() - started, 1), "jobs": jobs, "suite": "live-safe scenarios (BASE_URL mode); fault runs "
+            time.monotonic() - started, 1), "jobs": jobs,
+        # CPU of every process the stage waited for (web processes, suites); the PostgreSQL and PgBouncer daemons
+        # are not counted. Wall time depends on what else the machine runs: the load average says how busy it was.
+        "cpu_seconds": round(_children_cpu() - cpu_before, 1), "cores": os.cpu_count(),
+        "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+        "suite": "live-safe scenarios (BASE_URL mode); fault runs "
         f"skip the checkout-only {', '.join('@' + tag for tag in CHECKOUT_ONLY)}; faults that need database "
         "control run their own scenarios in local mode",
         "control": control_result, "faults": measured,
@@ -157,7 +164,9 @@ def summary(results: dict[str, Any]) -> tuple[str, bool]:
     lines.append(f"mutation stage: {count[CAUGHT]}/{len(faults)} faults caught, {count[SURVIVED]} survived, "
                  f"{count[NOT_MEASURED]} not measured ({sum(1 for item in faults if item['needs'] != LIVE)} measured "
                  "in local mode); "
-                 f"wall time {results['wall_seconds']:.0f}s with {results['jobs']} jobs")
+                 f"wall time {results['wall_seconds']:.0f} s with {results['jobs']} jobs, {results['cpu_seconds']:.0f} "
+                 f"CPU-seconds on {results['cores']} cores (load average {results['load_average'][0]:.1f} → "
+                 f"{results['load_average'][1]:.1f})")
     ok = control_result["status"] == "passed" and not count[SURVIVED] and not count[NOT_MEASURED]
     return "\n".join(lines), ok
 
@@ -167,6 +176,11 @@ def _first_catch(item: dict[str, Any]) -> str:
         first = item["caught_by"][0]
         return f"by {', '.join('@' + tag for tag in first['tags'] if tag[:1] in 'UEFS')}: {first['step'][:70]}"
     return item.get("reason") or ""
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _git(*arguments: str) -> str | None:
