@@ -38,7 +38,7 @@ from tests.mutation.suite_run import CHECKOUT_ONLY, SuiteResult, run_live_suite,
 PRODUCTION_TARGET = "backend.main:create_app_from_environment"
 RESULTS = ROOT / "reports" / "mutation.json"
 LOGS = ROOT / "reports" / "mutation"
-DEFAULT_JOBS = 3
+DEFAULT_JOBS = 4  # half the time a fault run waits (on its web process, on the database): 2 cores stay busy
 
 CAUGHT, SURVIVED, NOT_MEASURED = "caught", "survived", "not measured"
 
