@@ -78,8 +78,8 @@ class Settings(BaseSettings):
         description="The service's connection budget per replica, shared by its WEB_CONCURRENCY workers (ADR 0002).",
     )
     web_concurrency: int = Field(default=1, ge=1, le=64, description="uvicorn workers per replica (uvicorn reads it).")
-    database_pool_size: int = Field(default=5, ge=1, le=50, description="Connections kept open per worker, at most.")
-    database_max_overflow: int = Field(default=5, ge=0, le=50, description="Extra connections under bursts, at most.")
+    database_pool_size: int = Field(default=10, ge=1, le=50, description="Connections kept open per worker, at most.")
+    database_max_overflow: int = Field(default=0, ge=0, le=50, description="Extra connections under bursts, at most.")
     database_pool_timeout: float = Field(
         default=5.0, gt=0, le=60, description="Seconds a request waits for a pooled connection before a 503."
     )

@@ -24,7 +24,8 @@ from backend.local.procfs import TCP_ESTABLISHED, tcp_sockets
 SAMPLER_NAME = "bench-sampler"
 ACTIVITY_SQL = """
 SELECT count(*) FILTER (WHERE application_name = $1)::int,
-       count(*) FILTER (WHERE backend_type = 'client backend' AND pid <> pg_backend_pid())::int
+       count(*) FILTER (WHERE backend_type = 'client backend' AND pid <> pg_backend_pid())::int,
+       count(*) FILTER (WHERE client_port = ANY($2::int[]))::int
 FROM pg_stat_activity
 """
 SERVER_STATES = ("sv_active", "sv_idle", "sv_used", "sv_tested", "sv_login")
@@ -39,7 +40,7 @@ class ConnectionPeaks:
     all_backends: int = 0  # every client backend except the sampler
     pgbouncer_app_clients: int | None = None  # SHOW CLIENTS rows named tasks-api
     pgbouncer_servers: int | None = None  # SHOW POOLS sv_* for the app's database
-    app_sockets: int | None = None  # connections the server under test holds to its database port (/proc)
+    app_sockets: int | None = None  # sessions the server under test holds (its /proc sockets, logged in)
     errors: list[str] = field(default_factory=list)
 
 
@@ -54,19 +55,22 @@ async def sample_connections(postgres_url: str, pgbouncer_port: int | None, stop
     connection = await asyncpg.connect(postgres_url, server_settings={"application_name": SAMPLER_NAME})
     try:
         while not stop.is_set() and peaks.samples < max_samples:
-            app, backends = await connection.fetchrow(ACTIVITY_SQL, APPLICATION_NAME)
+            ports = _local_ports(*server) if server is not None else set()
+            app, backends, own_backends = await connection.fetchrow(ACTIVITY_SQL, APPLICATION_NAME, list(ports))
             peaks.app_backends = max(peaks.app_backends, app)
             peaks.all_backends = max(peaks.all_backends, backends)
-            if server is not None:
-                peaks.app_sockets = max(peaks.app_sockets or 0, _sockets_to(*server))
+            if server is not None and pgbouncer_port is None:
+                peaks.app_sockets = max(peaks.app_sockets or 0, own_backends)
             if pgbouncer_port is not None:
                 try:
-                    clients, servers = await pgbouncer_counts(pgbouncer_port)
+                    clients, servers, own_clients = await pgbouncer_counts(pgbouncer_port, ports)
                 except RuntimeError as error:
                     peaks.errors.append(str(error))
                 else:
                     peaks.pgbouncer_app_clients = max(peaks.pgbouncer_app_clients or 0, clients)
                     peaks.pgbouncer_servers = max(peaks.pgbouncer_servers or 0, servers)
+                    if server is not None:
+                        peaks.app_sockets = max(peaks.app_sockets or 0, own_clients)
             peaks.samples += 1
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=interval)
@@ -75,9 +79,11 @@ async def sample_connections(postgres_url: str, pgbouncer_port: int | None, stop
     return peaks
 
 
-def _sockets_to(pids: list[int], port: int) -> int:
-    return sum(1 for pid in pids for sock in tcp_sockets(pid) if sock.remote_port == port
-               and sock.state == TCP_ESTABLISHED)
+def _local_ports(pids: list[int], port: int) -> set[int]:
+    """Local ports of the server's connections to ``port``. Matched against the sessions PgBouncer or PostgreSQL
+    list, so that asyncpg's momentary cancel-request connections (no session) are not counted as pool connections."""
+    return {sock.port for pid in pids for sock in tcp_sockets(pid) if sock.remote_port == port
+            and sock.state == TCP_ESTABLISHED}
 
 
 async def pgbouncer_admin(port: int, *commands: str) -> str:
@@ -94,12 +100,14 @@ async def pgbouncer_admin(port: int, *commands: str) -> str:
     return output.decode()
 
 
-async def pgbouncer_counts(port: int) -> tuple[int, int]:
-    """(app client connections, server connections of the app's pool) from PgBouncer's admin console."""
+async def pgbouncer_counts(port: int, own_ports: set[int] | None = None) -> tuple[int, int, int]:
+    """(app client connections, server connections of the app's pool, clients from ``own_ports``) from
+    PgBouncer's admin console."""
     clients, pools = _tables(await pgbouncer_admin(port, "SHOW CLIENTS", "SHOW POOLS"))
     app_clients = sum(1 for row in clients if row.get("application_name") == APPLICATION_NAME)
     servers = sum(int(row[state]) for row in pools if row.get("database") == DATABASE for state in SERVER_STATES)
-    return app_clients, servers
+    own = sum(1 for row in clients if row.get("port", "").isdigit() and int(row["port"]) in (own_ports or set()))
+    return app_clients, servers, own
 
 
 def _tables(output: str) -> list[list[dict[str, str]]]:

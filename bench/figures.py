@@ -73,7 +73,7 @@ def workers_rows(result: WorkersResult, budget: int, rss_one: list[float], rss_t
         Row(f"GET /api/{{user_id}}/tasks, 64 conn, PgBouncer: WEB_CONCURRENCY=2 against 1, same budget "
             f"(median of {len(result.pairs)} interleaved rounds)", _load(two), _load(one),
             f"{ratios[len(ratios) // 2]:.2f}×{_ratios(ratios)}", target="0 errors", holds=errors == 0),
-        Row(f"App connections with WEB_CONCURRENCY=2, all workers (their own sockets, /proc; "
+        Row(f"App connections with WEB_CONCURRENCY=2, all workers (their sessions, /proc ∩ SHOW CLIENTS; "
             f"{sum(p.samples for p in result.peaks)} samples)", f"max {peak}",
             f"DATABASE_MAX_CONNECTIONS = {budget}", target=f"≤ {budget}", holds=peak <= budget),
         Row("Resident memory after the benchmark (RSS, MiB)",
@@ -91,12 +91,12 @@ def connection_rows(label: str, peaks: ConnectionPeaks, app_limit: int, pgbounce
     samples = f"{peaks.samples} samples"
     own = peaks.app_sockets if peaks.app_sockets is not None else peaks.app_backends
     if peaks.pgbouncer_app_clients is None:
-        return [Row(f"App connections to PostgreSQL during 64-conn runs, {label} (the server's own sockets, /proc; "
-                    f"{samples})", f"max {own}", f"DATABASE_MAX_CONNECTIONS = {app_limit}", target=f"≤ {app_limit}",
-                    holds=own <= app_limit)]
+        return [Row(f"App connections to PostgreSQL during 64-conn runs, {label} "
+                    f"(its sessions, /proc ∩ pg_stat_activity; {samples})", f"max {own}",
+                    f"DATABASE_MAX_CONNECTIONS = {app_limit}", target=f"≤ {app_limit}", holds=own <= app_limit)]
     own = peaks.app_sockets if peaks.app_sockets is not None else peaks.pgbouncer_app_clients
     return [
-        Row(f"App connections to PgBouncer during 64-conn runs, {label} (the server's own sockets, /proc; "
+        Row(f"App connections to PgBouncer during 64-conn runs, {label} (its sessions, /proc ∩ SHOW CLIENTS; "
             f"{samples})", f"max {own}", f"DATABASE_MAX_CONNECTIONS = {app_limit}", target=f"≤ {app_limit}",
             holds=own <= app_limit),
         Row(f"PgBouncer server connections to PostgreSQL, {label} (SHOW POOLS sv_*)",

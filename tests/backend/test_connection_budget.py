@@ -1,8 +1,8 @@
 """The connection budget is per replica, shared by its workers (issue 12 target 4, ADR 0002).
 
 ``DATABASE_MAX_CONNECTIONS`` is what one replica may open to Neon, whatever ``WEB_CONCURRENCY`` is: each worker
-gets an equal share. Before, every worker opened its own 5 + 5, so two workers held 20 connections against a
-budget of 10.
+gets an equal share. Before, every worker opened its own pool_size + max_overflow (then 5 + 5), so two workers held
+20 connections against a budget of 10.
 """
 
 from __future__ import annotations
@@ -24,9 +24,10 @@ from tests.backend.test_process import production_environment
 
 @pytest.mark.parametrize(
     ("workers", "budget", "limits"),
-    [(1, 10, (5, 5)), (2, 10, (5, 0)), (3, 10, (3, 0)), (2, 20, (5, 5)), (1, 4, (4, 0)), (4, 4, (1, 0))],
+    [(1, 10, (10, 0)), (2, 10, (5, 0)), (3, 10, (3, 0)), (2, 20, (10, 0)), (1, 4, (4, 0)), (4, 4, (1, 0))],
 )
 def test_each_worker_gets_its_share_of_the_budget(workers: int, budget: int, limits: tuple[int, int]) -> None:
+    """Defaults: DATABASE_POOL_SIZE=10, DATABASE_MAX_OVERFLOW=0 (overflow connections churn, ADR 0002)."""
     settings = make_settings("postgresql://u@db.example/db", secrets.token_urlsafe(48), web_concurrency=workers,
                              database_max_connections=budget)
 

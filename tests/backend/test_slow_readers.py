@@ -5,7 +5,7 @@ one user with a full page of large tasks opens 12 sockets with a tiny receive bu
 on each and never reads. The server blocks writing those bodies. While it does, another user's list and
 ``/health`` must still answer 200: the connection went back to the pool before the body was sent.
 Before the fix each stuck response held its session "idle in transaction" until the body was delivered, the
-5 + 5 pool ran dry and everyone else got 503 for as long as the sockets stayed open.
+10-connection pool ran dry and everyone else got 503 for as long as the sockets stayed open.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from backend.settings import Settings
 from tests.backend.conftest import WebProcess, api_for, make_token, new_user_id, web_process
 from tests.backend.test_process import production_environment
 
-SLOW_SOCKETS = 12  # more than the default pool_size + max_overflow (5 + 5)
+SLOW_SOCKETS = 12  # more than the pool holds (DATABASE_MAX_CONNECTIONS, 10 by default)
 PAGE = 100
 PAGE_BYTES = PAGE * (TITLE_MAX + DESCRIPTION_MAX)  # a lower bound of one list answer's size
 
