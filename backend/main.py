@@ -51,6 +51,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def create_app(settings: Settings) -> FastAPI:
     docs = settings.docs_are_enabled
+    if docs and settings.is_production:
+        # Allowed (the spec permits authorized docs) but never by accident: say so where operators look (ADR 0011).
+        logger.warning("DOCS_ENABLED=true in production: /docs, /redoc and /openapi.json are public")
     app = FastAPI(
         title="Tasks API",
         description=API_DESCRIPTION,

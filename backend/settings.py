@@ -22,10 +22,9 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from backend.database_url import DatabaseTarget, parse_database_url
 from backend.origins import normalize_origin, origin_problems, origin_regex_problems
+from backend.secret_strength import secret_problem
 
 logger = logging.getLogger("backend.settings")
-
-MIN_SECRET_LENGTH = 32
 
 class Environment(StrEnum):
     DEVELOPMENT = "development"
@@ -176,8 +175,8 @@ class Settings(BaseSettings):
         if self.database_max_connections < self.web_concurrency:
             found.append(f"DATABASE_MAX_CONNECTIONS: {self.database_max_connections} cannot be shared by "
                          f"WEB_CONCURRENCY={self.web_concurrency} workers (each needs at least one connection)")
-        if self.better_auth_secret and len(self.better_auth_secret) < MIN_SECRET_LENGTH:
-            found.append(f"BETTER_AUTH_SECRET: must be at least {MIN_SECRET_LENGTH} characters")
+        if self.better_auth_secret and (weakness := secret_problem(self.better_auth_secret)):
+            found.append(f"BETTER_AUTH_SECRET: {weakness}")
         for origin in self.cors_origins:
             found += origin_problems(origin, self.is_production)
         if self.cors_origin_regex:

@@ -14,6 +14,7 @@ import pytest
 from pydantic import ValidationError
 
 from backend.database_url import ASYNC_DRIVER, redact_url
+from backend.main import create_app
 from backend.settings import Environment, Settings, configuration_problems
 
 NEON_PASSWORD = "npg_" + "q" * 12  # shaped like Neon's; the assertions check it never leaks
@@ -160,6 +161,34 @@ def test_a_short_secret_is_refused_without_echoing_it() -> None:
 
     assert problems == ["BETTER_AUTH_SECRET: must be at least 32 characters"]
     assert short not in "".join(problems)
+
+
+def weak_secrets() -> dict[str, str]:
+    """Generated per run: one repeated character, a short random piece repeated, a three-letter alphabet."""
+    alphabet = secrets.token_hex(8)
+    return {
+        "one-character": secrets.choice(alphabet) * 40,
+        "repeated-piece": secrets.token_hex(4) * 5,
+        "three-characters": "".join(secrets.choice(alphabet[:3]) for _ in range(40)),
+    }
+
+
+@pytest.mark.parametrize("kind", list(weak_secrets()))
+def test_an_obviously_low_entropy_secret_is_refused_without_echoing_it(kind: str) -> None:
+    weak = weak_secrets()[kind]
+    assert len(weak) >= 32
+
+    problems = problems_of(**production(better_auth_secret=weak))
+
+    assert len(problems) == 1 and problems[0].startswith("BETTER_AUTH_SECRET: "), problems
+    assert weak not in problems[0] and weak[:8] not in problems[0]
+
+
+@pytest.mark.parametrize("generate", [lambda: secrets.token_hex(16), lambda: secrets.token_urlsafe(32),
+                                      lambda: secrets.token_urlsafe(48)], ids=["hex-32", "urlsafe-43", "urlsafe-64"])
+def test_generated_secrets_are_always_accepted(generate: object) -> None:
+    for _ in range(200):
+        Settings(**production(better_auth_secret=generate()))  # type: ignore[operator]
 
 
 @pytest.mark.parametrize(
@@ -325,6 +354,18 @@ def test_secrets_never_appear_in_the_settings_repr_or_validation_errors() -> Non
     with pytest.raises(ValidationError) as caught:
         Settings(database_url=f"mysql://u:{NEON_PASSWORD}@h/db")
     assert NEON_PASSWORD not in str(caught.value)
+
+
+def test_docs_enabled_in_production_logs_a_warning(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="backend"):
+        create_app(Settings(**production(docs_enabled=True)))
+        create_app(Settings(**production()))
+        create_app(Settings(**production(environment="development", docs_enabled=True)))
+
+    warnings = [record for record in caplog.records if record.levelno == logging.WARNING and "DOCS_ENABLED" in
+                record.getMessage()]
+    assert len(warnings) == 1
+    assert "production" in warnings[0].getMessage()
 
 
 def test_development_without_a_secret_gets_a_random_one_per_process(caplog: pytest.LogCaptureFixture) -> None:
