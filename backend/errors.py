@@ -79,14 +79,16 @@ async def _request_validation_error(request: Request, error: Exception) -> JSONR
 
 def _undecodable_body(error: HTTPException) -> list[dict[str, Any]] | None:
     """FastAPI answers 400 when ``json.loads`` fails with anything but a JSONDecodeError: bytes that are not
-    UTF-8 (or UTF-16/32, which ``json`` also detects), or nesting deeper than Python's recursion limit. Both are
-    invalid input, which the README and the OpenAPI schema promise as 422. (A client that disconnected mid-body
-    also gets that 400; nobody reads it, so it stays.)"""
+    UTF-8 (or UTF-16/32, which ``json`` also detects), an integer of more than 4300 digits (Python's limit), or
+    nesting deeper than Python's recursion limit. All are invalid input, which the README and the OpenAPI schema
+    promise as 422. (A client that disconnected mid-body also gets that 400; nobody reads it, so it stays.)"""
     cause = error.__cause__
     if isinstance(cause, UnicodeDecodeError):
         return [{"type": "json_invalid", "loc": ("body", cause.start), "msg": "JSON body is not valid UTF-8"}]
     if isinstance(cause, RecursionError):
         return [{"type": "json_invalid", "loc": ("body",), "msg": "JSON body is nested too deeply"}]
+    if isinstance(cause, ValueError):
+        return [{"type": "json_invalid", "loc": ("body",), "msg": "JSON body holds a value that cannot be read"}]
     return None
 
 

@@ -125,8 +125,11 @@ async def test_a_json_body_that_is_not_utf8_is_a_422_like_any_invalid_body(alice
     assert await alice.tasks() == []
 
 
-async def test_json_nested_deeper_than_the_parser_goes_is_a_422(alice: Api) -> None:
-    response = await alice.request("POST", content=b"[" * 60_000, headers=JSON)
+@pytest.mark.parametrize("body", [b"[" * 60_000, b'{"title": "x", "completed": ' + b"1" * 5000 + b"}"],
+                         ids=["nested-too-deep", "5000-digit-number"])
+async def test_json_the_parser_cannot_read_is_a_422(alice: Api, body: bytes) -> None:
+    """Python's json gives up on these with a RecursionError or a ValueError, which FastAPI answered with 400."""
+    response = await alice.request("POST", content=body, headers=JSON)
 
     assert response.status_code == 422, response.text
     assert await alice.tasks() == []
