@@ -110,7 +110,8 @@ class InvalidInput(BaseModel):
 
 
 class ValidationErrorBody(BaseModel):
-    detail: list[InvalidInput] = Field(description="Every problem found; the rejected values are never echoed.")
+    detail: list[InvalidInput] = Field(description="The problems found (the first 20); rejected values are never "
+                                                   "echoed.")
 
 
 class ErrorBody(BaseModel):
