@@ -14,7 +14,6 @@ verdict is NOT RUN. Decision: history/adr/0013-behave-live-and-local-rehearsal.m
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import time
@@ -25,6 +24,7 @@ from typing import Any
 import behave
 
 from audit.results import BEHAVE_STATUS
+from audit.run import RunRecord, ScenarioRecord
 from audit.scope import CHECKOUT_TAG
 from audit.verdict import EXECUTED
 from steps.support.config import (
@@ -38,7 +38,7 @@ from steps.support.config import (
 )
 from steps.support.http import REDACT, Api
 from steps.support.preflight import preflight
-from steps.support.suite import RunRecord, ScenarioTiming, Suite, SuiteNotRun
+from steps.support.suite import Suite, SuiteNotRun
 from steps.support.tokens import TokenMint
 
 ROOT = Path(__file__).resolve().parent
@@ -49,7 +49,7 @@ LOCAL_TAG = "local"
 def before_all(context):
     context.config.setup_logging()
     context.record = RunRecord(started_at=datetime.now(UTC).isoformat(timespec="seconds"),
-                               suite_commit=_git(["rev-parse", "HEAD"]))
+                               suite_commit=_git(["rev-parse", "HEAD"]), scenarios=[])
     (REPORTS / "run.json").unlink(missing_ok=True)  # a stale record must never describe this run
     try:
         context.suite = set_up(context.config.userdata, context.record)
@@ -114,7 +114,7 @@ def before_scenario(context, scenario):
 
 
 def after_scenario(context, scenario):
-    context.suite.record.finish_scenario(ScenarioTiming(
+    context.suite.record.finish_scenario(ScenarioRecord(
         name=scenario.name, location=str(scenario.location), tags=sorted(str(tag) for tag in scenario.effective_tags),
         status=scenario.status.name, seconds=round(time.monotonic() - context.scenario_started, 3),
         live_safe=LOCAL_TAG not in scenario.effective_tags,
@@ -170,36 +170,19 @@ def summary_line(record: RunRecord, suite: Suite | None, wall: float) -> str:
 
 
 def write_run_record(record: RunRecord, suite: Suite | None, wall: float) -> None:
-    """reports/run.json, read by the audit report (format: team contract). No secret, no token: ever."""
-    live = record.mode == "live"
+    """reports/run.json, read by the audit report (``audit.run``). No secret, no token: ever."""
     rehearsal = suite.rehearsal if suite is not None else None
-    data = {
-        "target": record.target,
-        "mode": record.mode,
-        "stopped": record.stopped,
-        "version": record.version,
-        "started_at": record.started_at,
-        "wall_seconds": round(wall, 3),
-        "suite_commit": record.suite_commit,
-        "checkout_modified": bool(_git(["status", "--porcelain", "--untracked-files=no"])),
-        "behave_version": behave.__version__,
-        "database_path": record.database_path,
-        "edge": record.edge,  # the rehearsal's TLS edge (ADR 0020), or why it served plain HTTP
-        "not_rehearsed": [STAND_IN_TLS_EDGE if item == NO_TLS_EDGE and record.tls_edge else item
-                          for item in NOT_REHEARSED.get(record.mode or "", ())],
-        "not_run_reason": {f"@{LOCAL_TAG}": LOCAL_ONLY_REASON} if live else {},
-        "not_run": record.not_run,
-        "local_only_checks": record.local_only_checks,
-        "health_latency_ms": record.health_latency_ms,
-        "ready_after_seconds": rehearsal.ready_after_seconds if rehearsal is not None else None,
-        "live_safe_seconds": round(record.live_safe_seconds(), 3),
-        "requests": suite.api.requests if suite else 0,
-        "connections": suite.api.connections if suite else 0,
-        "scenarios": record.scenario_dicts(),
-        "notes": record.notes,
-    }
+    record.wall_seconds = round(wall, 3)
+    record.checkout_modified = bool(_git(["status", "--porcelain", "--untracked-files=no"]))
+    record.behave_version = behave.__version__
+    record.not_rehearsed = [STAND_IN_TLS_EDGE if item == NO_TLS_EDGE and record.tls_edge else item
+                            for item in NOT_REHEARSED.get(record.mode or "", ())]
+    record.not_run_reason = {f"@{LOCAL_TAG}": LOCAL_ONLY_REASON} if record.mode == "live" else {}
+    record.ready_after_seconds = rehearsal.ready_after_seconds if rehearsal is not None else None
+    record.live_safe_seconds = round(sum(item.seconds for item in record.live_safe()), 3)
+    record.requests, record.connections = (suite.api.requests, suite.api.connections) if suite else (0, 0)
     REPORTS.mkdir(exist_ok=True)
-    (REPORTS / "run.json").write_text(REDACT(json.dumps(data, indent=2)) + "\n", encoding="utf-8")
+    (REPORTS / "run.json").write_text(REDACT(record.dumps()) + "\n", encoding="utf-8")
 
 
 def _git(arguments: list[str]) -> str | None:

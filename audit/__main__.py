@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from audit.adrs import load_adrs
@@ -50,7 +51,8 @@ def main(argv: list[str] | None = None) -> int:
     adrs, adr_problems = load_adrs(adr_dir)
     inputs = Inputs(
         scenarios=results.scenarios,
-        run={key: redact(str(value)) if isinstance(value, str) else value for key, value in results.run.items()},
+        run=results.run and replace(results.run, **{key: redact(value) for key, value in vars(results.run).items()
+                                                    if isinstance(value, str)}),
         spec=parse_spec(arguments.spec or root / "specs" / "004-backend-deployment" / "spec.md"),
         adrs=adrs,
         endpoints=endpoints(),
@@ -72,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     markdown_path, html_path = out_dir / "REPORT.md", out_dir / "report.html"
     markdown_path.write_text(to_markdown(document), encoding="utf-8")
     html_path.write_text(to_html(document), encoding="utf-8")
-    wall = inputs.run.get("wall_seconds")
+    wall = inputs.record.wall_seconds
     wall_time = f"wall time {wall:.1f} s" if isinstance(wall, int | float) else "wall time unknown"
     print(f"{document.verdict} — {wall_time} — report: {show(markdown_path, root)}")
     return analysis.verdict().exit_code

@@ -21,6 +21,7 @@ from audit.confirmation import Confirmation, confirm
 from audit.inventory import Endpoint, EnvVar
 from audit.links import show
 from audit.model import Scenario, Status, aggregate
+from audit.run import RunRecord
 from audit.scope import version_mismatch
 from audit.spec import SPEC_ID, SpecItem
 from audit.traceability import known_ids, tag_problem, unclaimed
@@ -32,7 +33,7 @@ class Inputs:
     """Everything the report is generated from, already parsed and redacted."""
 
     scenarios: list[Scenario]
-    run: dict[str, Any]
+    run: RunRecord | None  # None: no run record (the verdict is NOT RUN)
     spec: list[SpecItem]
     adrs: list[Adr]
     endpoints: list[Endpoint]
@@ -44,6 +45,11 @@ class Inputs:
     warnings: list[str] = field(default_factory=list)
     unreadable: list[str] = field(default_factory=list)  # why the results could not be read (→ NOT RUN)
     power: dict[str, Any] | None = None  # reports/mutation.json (make mutation), for "Verification power"
+
+    @property
+    def record(self) -> RunRecord:
+        """The run record, or an empty one (every field unknown) when there is none."""
+        return self.run or RunRecord()
 
 
 class Analysis:
@@ -75,7 +81,7 @@ class Analysis:
 
     @property
     def live(self) -> bool:
-        return self.inputs.run.get("mode") == "live"
+        return self.inputs.record.mode == "live"
 
     def adr_href(self, adr: Adr) -> str:
         return Path(os.path.relpath(adr.path, self.inputs.out_dir)).as_posix()
@@ -103,7 +109,7 @@ class Analysis:
             if tagged and missing:
                 self.warnings.append(f"{adr.path.name} lists {', '.join('@' + t for t in missing)} under "
                                      f"Confirmation, but no scenario tagged @{adr.tag} carries it")
-        if mismatch := version_mismatch(self.inputs.run):
+        if mismatch := version_mismatch(self.inputs.record):
             self.warnings.append(mismatch)
 
 

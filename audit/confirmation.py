@@ -2,7 +2,8 @@
 
 The rule: an ADR is confirmed in this run when at least one scenario tagged ``@adr-NNNN`` passed and, if the ADR's
 front matter says ``confirmed-when: fact=value[, fact=value]``, that scenario recorded those facts as exercised
-(``reports/run.json`` → ``scenarios[].exercised``, written by the steps through ``RunRecord.exercise``). Example:
+(``reports/run.json`` → ``scenarios[].exercised``, written by the steps through ``audit.run.RunRecord.exercise``).
+Example:
 ADR 0003 (PgBouncer transaction mode) has ``confirmed-when: database_path=pgbouncer-transaction``; a rehearsal
 on a direct connection (PgBouncer not installed) or a live run (whose database path /health does not reveal)
 passes US1.2 without confirming ADR 0003, and the report says so and why.

@@ -1,7 +1,8 @@
-"""Last line of defence: nothing that looks like a credential reaches the report.
+"""Last line of defence: nothing that looks like a credential reaches the report, the console or run.json.
 
 The suite promises never to print tokens or secrets, but a failure message can quote a response or a URL.
-Everything taken from the results passes through ``redact`` before it is rendered.
+Everything taken from the results passes through a ``Redactor`` before it is rendered; the suite's own one
+(``steps.support.http.REDACT``) is told every secret and token of its run as they are made.
 """
 
 from __future__ import annotations
@@ -17,17 +18,19 @@ MIN_SECRET_LENGTH = 8
 
 
 class Redactor:
-    """Replaces tokens, URL passwords and the current values of the given secret variables."""
+    """Replaces tokens, URL passwords, the current values of the given secret variables and every value added."""
 
     def __init__(self, secret_variables: Iterable[str] = ()) -> None:
-        self.values = sorted(
-            {value for name in secret_variables if len(value := os.environ.get(name, "")) >= MIN_SECRET_LENGTH},
-            key=len,
-            reverse=True,
-        )
+        self.values: set[str] = set()
+        for name in secret_variables:
+            self.add(os.environ.get(name))
+
+    def add(self, value: str | None) -> None:
+        if value and len(value) >= MIN_SECRET_LENGTH:
+            self.values.add(value)
 
     def __call__(self, text: str) -> str:
-        for value in self.values:
+        for value in sorted(self.values, key=len, reverse=True):
             text = text.replace(value, "«redacted»")
         text = BEARER.sub(r"\1«redacted»", text)
         text = JWT.sub("«redacted JWT»", text)

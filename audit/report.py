@@ -37,14 +37,14 @@ def build(inputs: Inputs, analysis: Analysis) -> Document:
         sections=[
             _metadata(inputs),
             _verdict(analysis, line),
-            scope_section("3. What this run could not show", inputs.run, inputs.scenarios, unconfirmed),
+            scope_section("3. What this run could not show", inputs.record, inputs.scenarios, unconfirmed),
             _matrix(inputs, analysis),
             _endpoints(inputs),
             _variables(inputs),
             _security(inputs, analysis),
             _decisions(inputs, analysis),
             _failures(inputs),
-            verification_power(inputs.power, inputs.run.get("suite_commit")),
+            verification_power(inputs.power, inputs.record.suite_commit),
         ],
     )
 
@@ -69,10 +69,8 @@ def verdict_line(analysis: Analysis) -> str:
 
 
 def _metadata(inputs: Inputs) -> Section:
-    run = inputs.run
-
     def value(key: str, suffix: str = "") -> str:
-        item = run.get(key)
+        item = getattr(inputs.record, key)
         return "unknown" if item is None or item == "" else f"{item}{suffix}"
 
     rows = [

@@ -21,6 +21,7 @@ from typing import Any
 from audit.features import read_features
 from audit.links import show
 from audit.model import Scenario, Status, StepFailure
+from audit.run import RunRecord
 
 Redact = Callable[[str], str]
 
@@ -55,7 +56,7 @@ class Results:
     """Every scenario with its outcome, the run's metadata and what was wrong with the inputs themselves."""
 
     scenarios: list[Scenario]
-    run: dict[str, Any]
+    run: RunRecord | None  # None: reports/run.json is missing or is no record
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     unreadable: list[str] = field(default_factory=list)  # why behave's results could not be read
@@ -66,7 +67,7 @@ def load_results(reports: Path, features: Path | None, root: Path, redact: Redac
     problems: list[str] = []
     warnings: list[str] = []
     unreadable: list[str] = []
-    run = _read_run(reports / "run.json", problems)
+    run = RunRecord.read(reports / "run.json", problems)
     junit_files = sorted((reports / "junit").glob("*.xml"))
     if not junit_files:
         warnings.append(f"no JUnit XML in {show(reports / 'junit', root)}: error messages may be missing")
@@ -81,7 +82,7 @@ def load_results(reports: Path, features: Path | None, root: Path, redact: Redac
         unreadable.append(f"{show(behave_json, root)} is not valid JSON ({error.msg}): the suite run was cut short")
         features_json = []
     declared = declared_scenarios(features, root, warnings) if features and features.is_dir() else {}
-    reasons = {str(tag).lstrip("@"): str(text) for tag, text in (run.get("not_run_reason") or {}).items()}
+    reasons = {str(tag).lstrip("@"): str(text) for tag, text in ((run.not_run_reason if run else None) or {}).items()}
     scenarios = scenarios_from_json(features_json, cases, declared, reasons, redact)
     seen = {scenario.location for scenario in scenarios}
     for location, (feature, name, tags) in declared.items():
@@ -91,8 +92,7 @@ def load_results(reports: Path, features: Path | None, root: Path, redact: Redac
                                       status=Status.NOT_RUN, behave_status="absent", not_run_reason=redact(reason)))
     if not scenarios and not unreadable:
         unreadable.append(f"{show(behave_json, root)} holds no scenarios")
-    exercised = {str(item.get("location")): item.get("exercised") for item in run.get("scenarios") or []
-                 if isinstance(item, dict)}
+    exercised = {item.location: item.exercised for item in (run.scenarios if run else None) or []}
     for scenario in scenarios:
         facts = exercised.get(scenario.location)
         scenario.exercised = {str(key): str(value) for key, value in facts.items()} if isinstance(facts, dict) else {}
@@ -227,18 +227,3 @@ def _not_run_reason(tags: frozenset[str], reasons: dict[str, str], junit_reason:
         if tag in reasons:
             return f"@{tag}: {reasons[tag]}"
     return junit_reason
-
-
-def _read_run(path: Path, problems: list[str]) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        problems.append(f"{path.name} does not exist: the run's target, version and timing are unknown")
-        return {}
-    except json.JSONDecodeError as error:
-        problems.append(f"{path.name} is not valid JSON ({error.msg})")
-        return {}
-    if not isinstance(data, dict):
-        problems.append(f"{path.name} is not a JSON object")
-        return {}
-    return data

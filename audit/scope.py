@@ -9,28 +9,28 @@ the version the deployment reports (they differ: the repository checks describe 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from audit.document import Bullets, Inline, Paragraph, Section, Text
 from audit.model import Scenario
+from audit.run import RunRecord
 
 CHECKOUT_TAG = "checkout"  # scenarios that read the repository checkout, not the target
 SHORTEST_COMMIT = 7
 
 
-def scope_section(title: str, run: dict[str, Any], scenarios: Sequence[Scenario],
+def scope_section(title: str, run: RunRecord, scenarios: Sequence[Scenario],
                   unconfirmed: Sequence[str]) -> Section:
     items: list[tuple[Inline, ...]] = []
-    not_rehearsed = run.get("not_rehearsed")
+    not_rehearsed = run.not_rehearsed
     if isinstance(not_rehearsed, list) and not_rehearsed:
         items += [_item("Not rehearsed", Text(str(item))) for item in not_rehearsed]
     else:
         items.append(_item("Not rehearsed", Text("unknown — the run record does not say")))
-    items.append(_item("Database path", Text(str(run.get("database_path") or "unknown — the run "
+    items.append(_item("Database path", Text(str(run.database_path or "unknown — the run "
                                                                  "record does not say"))))
-    for tag, check in sorted((run.get("local_only_checks") or {}).items()):
+    for tag, check in sorted((run.local_only_checks or {}).items()):
         items.append(_item("Not checked live", Text(f"{tag}: {check}")))
-    if run.get("mode") == "live":
+    if run.mode == "live":
         checkout = [scenario.name for scenario in scenarios if CHECKOUT_TAG in scenario.tags]
         if checkout:
             items.append(_item("Read this checkout, not the deployment",
@@ -49,16 +49,16 @@ def _item(label: str, value: Inline) -> tuple[Inline, ...]:
     return (Text(f"{label}:", strong=True), Text(" "), value)
 
 
-def checkout_description(run: dict[str, Any]) -> str:
-    commit = run.get("suite_commit")
+def checkout_description(run: RunRecord) -> str:
+    commit = run.suite_commit
     if not commit:
         return "a checkout whose commit is unknown"
-    return f"commit {commit}" + (" plus uncommitted changes" if run.get("checkout_modified") else "")
+    return f"commit {commit}" + (" plus uncommitted changes" if run.checkout_modified else "")
 
 
-def version_comparison(run: dict[str, Any]) -> str:
+def version_comparison(run: RunRecord) -> str:
     """The version /health reports against the checkout's commit (either may be abbreviated)."""
-    version, commit = run.get("version"), run.get("suite_commit")
+    version, commit = run.version, run.suite_commit
     if not version:
         return "unknown (/health reported none): cannot tell whether the repository checks apply to it"
     if not commit:
@@ -74,9 +74,9 @@ def same_commit(version: str, commit: str) -> bool:
     return len(shorter) >= SHORTEST_COMMIT and longer.startswith(shorter)
 
 
-def version_mismatch(run: dict[str, Any]) -> str | None:
+def version_mismatch(run: RunRecord) -> str | None:
     """A warning when a live run's repository checks describe another commit than the deployed one."""
-    version, commit = run.get("version"), run.get("suite_commit")
-    if run.get("mode") == "live" and version and commit and not same_commit(str(version), str(commit)):
+    version, commit = run.version, run.suite_commit
+    if run.mode == "live" and version and commit and not same_commit(str(version), str(commit)):
         return f"the deployment reports version {version}, the checkout is {commit}: see section Scope"
     return None

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from audit.model import Scenario, Status
 from audit.results import BEHAVE_STATUS
+from audit.run import RunRecord
 
 PASSED, FAILED, NOT_RUN = "PASSED", "FAILED", "NOT RUN"
 EXIT_CODES = {PASSED: 0, FAILED: 1, NOT_RUN: 2}
@@ -42,15 +42,15 @@ class Verdict:
         return EXIT_CODES[self.outcome]
 
 
-def decide(run: dict[str, Any], scenarios: Sequence[Scenario], unreadable: Sequence[str],
+def decide(run: RunRecord | None, scenarios: Sequence[Scenario], unreadable: Sequence[str],
            problems: Sequence[str]) -> Verdict:
     """``unreadable``: why the results could not be read (empty when they could)."""
     if unreadable:
         return Verdict(NOT_RUN, "no results", "; ".join(unreadable))
-    if not run:
+    if run is None:
         return Verdict(NOT_RUN, "no run record", "reports/run.json is missing or unreadable: this run's target, "
                        "mode and what it exercised are unknown, so its results cannot be vouched for")
-    failure = run.get("stopped")
+    failure = run.stopped
     if isinstance(failure, dict):
         return Verdict(NOT_RUN, str(failure.get("reason") or "setup failed"), str(failure.get("error") or ""))
     stale = different_run(run, scenarios)
@@ -62,16 +62,14 @@ def decide(run: dict[str, Any], scenarios: Sequence[Scenario], unreadable: Seque
     return Verdict(FAILED) if problems else Verdict(PASSED)
 
 
-def different_run(run: dict[str, Any], scenarios: Sequence[Scenario]) -> str | None:
+def different_run(run: RunRecord, scenarios: Sequence[Scenario]) -> str | None:
     """Why ``run`` (run.json) does not describe the run in ``scenarios`` (behave.json), or None when it does.
 
     The hooks record each scenario as it ends. Both must name the same executed scenarios, and a scenario the
     record saw fail cannot have passed in the results (the converse can happen: a cleanup runs after the hook)."""
-    recorded = run.get("scenarios")
-    if not isinstance(recorded, list):
+    if not isinstance(run.scenarios, list):
         return "reports/run.json lists no scenarios, so it cannot be matched to reports/behave.json"
-    record = {str(item.get("location")): BEHAVE_STATUS.get(str(item.get("status")), Status.ERRORED)
-              for item in recorded if isinstance(item, dict)}
+    record = {item.location: BEHAVE_STATUS.get(item.status, Status.ERRORED) for item in run.scenarios}
     record = {location: status for location, status in record.items() if status in EXECUTED}
     results = {scenario.location: scenario.status for scenario in scenarios if scenario.status in EXECUTED}
     differing = sorted(set(record) ^ set(results))

@@ -15,6 +15,8 @@ from typing import Any
 
 import httpx
 
+from audit.redact import Redactor
+
 USER_AGENT = "tasks-acceptance-suite/1 (behave; read-only or self-cleaning)"
 SHOWN_HEADERS = (
     "content-type", "cache-control", "www-authenticate", "retry-after", "vary", "access-control-allow-origin",
@@ -24,23 +26,7 @@ SHOWN_HEADERS = (
 BODY_EXCERPT = 300
 
 
-class Redactor:
-    """Every secret value of this run (the shared secret, minted tokens): masked in any text we print."""
-
-    def __init__(self) -> None:
-        self._values: set[str] = set()
-
-    def add(self, value: str | None) -> None:
-        if value and len(value) >= 8:
-            self._values.add(value)
-
-    def __call__(self, text: str) -> str:
-        for value in sorted(self._values, key=len, reverse=True):
-            text = text.replace(value, "«redacted»")
-        return text
-
-
-REDACT = Redactor()
+REDACT = Redactor()  # every secret value of this run (the shared secret, minted tokens): masked in what we print
 
 
 class Api:
