@@ -42,6 +42,12 @@ def better_auth(request: pytest.FixtureRequest, postgres: LocalPostgres,
         server.stop()
 
 
+@pytest.fixture(scope="module")
+def users(better_auth: BetterAuthServer) -> tuple[SignedUpUser, SignedUpUser]:
+    """Two users signed up once per server: a sign-up hashes a password (scrypt), seconds on a loaded machine."""
+    return better_auth.sign_up(), better_auth.sign_up()
+
+
 def trusting(postgres: LocalPostgres, better_auth: BetterAuthServer, **overrides: Any) -> Settings:
     """The backend's settings as a deployment trusting this Better Auth would set them."""
     if better_auth.algorithm == "HS256":
@@ -62,9 +68,9 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-async def test_better_auth_token_reaches_its_users_own_tasks(backend: httpx.AsyncClient,
-                                                            better_auth: BetterAuthServer) -> None:
-    user = better_auth.sign_up()
+async def test_better_auth_token_reaches_its_users_own_tasks(
+        backend: httpx.AsyncClient, users: tuple[SignedUpUser, SignedUpUser]) -> None:
+    user = users[0]
     assert user.token.count(".") == 2
     created = await backend.post(f"/api/{user.id}/tasks", json={"title": "From Better Auth"},
                                  headers=bearer(user.token))
@@ -74,18 +80,18 @@ async def test_better_auth_token_reaches_its_users_own_tasks(backend: httpx.Asyn
     assert [task["title"] for task in listed.json()] == ["From Better Auth"]
 
 
-async def test_better_auth_token_is_refused_on_another_users_path(backend: httpx.AsyncClient,
-                                                                 better_auth: BetterAuthServer) -> None:
-    alice, bob = better_auth.sign_up(), better_auth.sign_up()
+async def test_better_auth_token_is_refused_on_another_users_path(
+        backend: httpx.AsyncClient, users: tuple[SignedUpUser, SignedUpUser]) -> None:
+    alice, bob = users
     response = await backend.get(f"/api/{bob.id}/tasks", headers=bearer(alice.token))
     assert response.status_code == 403, response.text
 
 
 @pytest.mark.parametrize("claim", ["jwt_issuer", "jwt_audience"])
 async def test_issuer_and_audience_are_checked(postgres: LocalPostgres, better_auth: BetterAuthServer,
-                                              claim: str) -> None:
+                                              users: tuple[SignedUpUser, SignedUpUser], claim: str) -> None:
     """Another Better Auth deployment's token (other `iss`/`aud`) is refused even when the signature is good."""
-    user = better_auth.sign_up()
+    user = users[0]
     settings = trusting(postgres, better_auth, **{claim: "https://other-app.vercel.app"})
     async with serve(settings) as http:
         response = await http.get(f"/api/{user.id}/tasks", headers=bearer(user.token))
@@ -93,13 +99,14 @@ async def test_issuer_and_audience_are_checked(postgres: LocalPostgres, better_a
 
 
 async def test_a_backend_trusting_another_better_auth_refuses_the_token(
-        postgres: LocalPostgres, better_auth: BetterAuthServer, tmp_path_factory: pytest.TempPathFactory) -> None:
+        postgres: LocalPostgres, better_auth: BetterAuthServer, users: tuple[SignedUpUser, SignedUpUser],
+        tmp_path_factory: pytest.TempPathFactory) -> None:
     """The check can fail: pointed at a different Better Auth's JWKS (or secret), the same token gets 401.
 
     The other server is configured identically, so only its key (or secret) differs; `iss`/`aud` are set to the
     token's own values, so nothing but the signature can cause the refusal.
     """
-    user = better_auth.sign_up()
+    user = users[0]
     other = BetterAuthServer(postgres, better_auth.algorithm, tmp_path_factory.mktemp("other")).start()
     try:
         other.sign_up()  # its key set is created on first use, as in production
@@ -114,10 +121,10 @@ async def test_a_backend_trusting_another_better_auth_refuses_the_token(
 
 @pytest.mark.parametrize("better_auth", JWKS_ALGORITHMS, indirect=True)
 async def test_a_key_set_with_the_same_key_ids_but_other_keys_is_refused(
-        postgres: LocalPostgres, better_auth: BetterAuthServer) -> None:
+        postgres: LocalPostgres, better_auth: BetterAuthServer, users: tuple[SignedUpUser, SignedUpUser]) -> None:
     """The signature itself is verified, not only the `kid` look-up: a JWKS whose keys carry Better Auth's key
     ids (so the look-up succeeds) but other key material makes the same token a 401."""
-    user = better_auth.sign_up()
+    user = users[0]
     with served_key_set(impostor_key_set(better_auth.key_set())) as impostor_jwks_url:
         async with serve(trusting(postgres, better_auth, better_auth_jwks_url=impostor_jwks_url)) as http:
             response = await http.get(f"/api/{user.id}/tasks", headers=bearer(user.token))
@@ -126,10 +133,10 @@ async def test_a_key_set_with_the_same_key_ids_but_other_keys_is_refused(
 
 
 @pytest.mark.parametrize("better_auth", ["HS256"], indirect=True)
-async def test_better_auths_session_cookie_jwt_is_not_a_bearer_token(backend: httpx.AsyncClient,
-                                                                    better_auth: BetterAuthServer) -> None:
+async def test_better_auths_session_cookie_jwt_is_not_a_bearer_token(
+        backend: httpx.AsyncClient, users: tuple[SignedUpUser, SignedUpUser]) -> None:
     """Better Auth's own HS256 use of the secret, the session cache cookie, carries no `sub`: refused (401) even
     by a backend holding the same secret. Sharing BETTER_AUTH_SECRET alone does not give the API a bearer token."""
-    user: SignedUpUser = better_auth.sign_up()
+    user = users[0]
     response = await backend.get(f"/api/{user.id}/tasks", headers=bearer(user.session_cookie_jwt))
     assert response.status_code == 401, response.text
