@@ -22,6 +22,7 @@ from hamcrest import (
 from steps.support import checks
 from steps.support.cors import FRONTEND_HEADERS, FRONTEND_METHODS, disallowed_origins
 from steps.support.http import describe, json_body
+from steps.support.probes import delete_every_task
 from steps.support.tasks import create_task, read_task, tasks_path
 
 HEALTH_KEYS = ("status", "database", "environment", "version", "database_latency_ms")
@@ -152,7 +153,9 @@ def step_other_user_attempts(context):
     api, owner, other, task_id = context.suite.api, context.owner, context.other, context.task["id"]
     body = {"title": "taken over", "description": None, "completed": True}
     # Through the owner's path (the token is not the owner's): the contract says 403.
+    context.add_cleanup(delete_every_task, api, owner)  # a create into the owner's path that wrongly succeeded
     context.foreign_path = {
+        "create": api.request("POST", tasks_path(owner.id), token=other.token, json_body={"title": "planted"}),
         "list": api.get(tasks_path(owner.id), token=other.token),
         "read": api.get(tasks_path(owner.id, task_id), token=other.token),
         "update": api.request("PUT", tasks_path(owner.id, task_id), token=other.token, json_body=body),

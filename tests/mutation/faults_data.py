@@ -17,7 +17,7 @@ from backend import auth, errors, task_store
 from backend.auth import current_user_id
 from backend.database import DatabaseProbe, probe_database
 from backend.routers import health
-from backend.schemas import TaskCreate, TaskId, TaskRead
+from backend.schemas import TaskCreate, TaskId, TaskRead, UserId
 from tests.mutation.fault import LOCAL, Fault, FaultClass, Injection, replace_route
 
 ISOLATION, HEALTH, ROBUSTNESS = FaultClass.ISOLATION, FaultClass.HEALTH, FaultClass.ROBUSTNESS
@@ -87,6 +87,12 @@ async def read_says_forbidden(user_id: User, task_id: TaskId, request: Request) 
     return rows[0]
 
 
+async def create_in_any_path(user_id: UserId, token_user_id: Annotated[str, Depends(current_user_id)],
+                             body: TaskCreate, request: Request) -> task_store.Row:
+    """Create checks that the caller is signed in, not that the path is theirs: tasks can be planted on anyone."""
+    return await task_store.create_task(_engine(request), user_id, body.title, body.description)
+
+
 ISOLATION_FAULTS = [
     Fault("iso-list-unfiltered", ISOLATION, "the task list has no owner filter at all", ("US2.3",), unfiltered_list),
     Fault("iso-list-completed", ISOLATION, "the list forgets the owner when filtered by `completed`", ("US2.3",),
@@ -97,6 +103,8 @@ ISOLATION_FAULTS = [
           list_unfiltered_when(lambda sent: "offset" in sent)),
     Fault("iso-list-filtered-page", ISOLATION, "the list forgets the owner only for a filtered and paged query",
           ("US2.3",), list_unfiltered_when(lambda sent: "completed" in sent and bool({"limit", "offset"} & sent))),
+    Fault("iso-create-any-path", ISOLATION, "creating a task does not check the path's user: tasks can be planted",
+          ("US2.3",), route("POST", TASKS, create_in_any_path)),
     Fault("iso-read-by-id", ISOLATION, "reading a task by id does not check its owner", ("US2.3",),
           statement("READ", ANY_READ)),
     Fault("iso-update", ISOLATION, "updating a task does not check its owner", ("US2.3",),
