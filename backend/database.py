@@ -12,8 +12,10 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
+from weakref import WeakKeyDictionary
 
 import asyncpg
+from asyncpg.prepared_stmt import PreparedStatement
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import PoolProxiedConnection
@@ -147,6 +149,37 @@ def _forget_generation(engine: AsyncEngine, proxied: PoolProxiedConnection, erro
     engine.sync_engine.pool._invalidate(proxied, error, _checkin=False)
 
 
+# Each pooled connection prepares each statement once (asyncpg's public ``prepare``) and then runs it in ONE round
+# trip. Behind PgBouncer (statement cache off, ADR 0003) asyncpg makes it the *unnamed* statement and re-parses it
+# in every execution, in the same Sync as Bind/Execute, so it never depends on which server PgBouncer picks; on a
+# direct connection it is a named statement of that session. ``connection.fetch`` would describe the statement
+# again every time: a second round trip and asyncpg's codec set-up, ~30 % of the list route's CPU (ADR 0018).
+_prepared: WeakKeyDictionary[asyncpg.Connection, dict[str, PreparedStatement]] = WeakKeyDictionary()
+
+
+async def _prepared_statement(connection: asyncpg.Connection, sql: str) -> PreparedStatement:
+    statements = _prepared.setdefault(connection, {})
+    prepared = statements.get(sql)
+    if prepared is None:
+        prepared = statements[sql] = await connection.prepare(sql)
+    return prepared
+
+
+async def fetch(engine: AsyncEngine, sql: str, *arguments: object, idempotent: bool) -> list[asyncpg.Record]:
+    """The rows of one statement (``$n`` parameters), run by :func:`run` on a statement prepared once per
+    connection."""
+
+    async def execute(connection: asyncpg.Connection) -> list[asyncpg.Record]:
+        try:
+            return await (await _prepared_statement(connection, sql)).fetch(*arguments)
+        except asyncpg.InvalidCachedStatementError:
+            # A migration changed the table under a named statement of this session: prepare afresh, once.
+            _prepared.pop(connection, None)
+            return await (await _prepared_statement(connection, sql)).fetch(*arguments)
+
+    return await run(engine, execute, idempotent=idempotent)
+
+
 @dataclass(frozen=True)
 class DatabaseProbe:
     reachable: bool
@@ -180,10 +213,8 @@ async def probe_database(engine: AsyncEngine, timeout: float) -> DatabaseProbe:
 
 
 async def _select_one(engine: AsyncEngine) -> object:
-    async def select_one(connection: asyncpg.Connection) -> object:
-        return await connection.fetchval("SELECT 1")
-
-    return await run(engine, select_one, idempotent=True)
+    rows = await fetch(engine, "SELECT 1", idempotent=True)
+    return rows[0][0] if rows else None
 
 
 def _consume_outcome(task: asyncio.Future[object]) -> None:

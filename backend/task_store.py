@@ -12,16 +12,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
-from weakref import WeakKeyDictionary
 
-import asyncpg
-from asyncpg.prepared_stmt import PreparedStatement
 from sqlalchemy import Boolean, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql.expression import ClauseElement, ColumnElement
 
-from backend.database import run
+from backend.database import fetch
 from backend.models import Task
 
 TASKS = Task.__table__
@@ -70,34 +67,9 @@ TOGGLE = _compile(update(TASKS).where(*_owned(_ONE)).values(completed=~TASKS.c.c
 DELETE = _compile(delete(TASKS).where(*_owned(_ONE)).returning(TASKS.c.id))
 
 
-# Each pooled connection prepares each statement once (asyncpg's public ``prepare``) and then runs it in ONE round
-# trip. Behind PgBouncer (statement cache off, ADR 0003) asyncpg makes it the *unnamed* statement and re-parses it
-# in every execution, in the same Sync as Bind/Execute, so it never depends on which server PgBouncer picks; on a
-# direct connection it is a named statement of that session. ``connection.fetch`` would describe the statement
-# again every time: a second round trip and asyncpg's codec set-up, ~30 % of the list route's CPU (ADR 0018).
-_prepared: WeakKeyDictionary[asyncpg.Connection, dict[str, PreparedStatement]] = WeakKeyDictionary()
-
-
-async def _prepared_statement(connection: asyncpg.Connection, sql: str) -> PreparedStatement:
-    statements = _prepared.setdefault(connection, {})
-    prepared = statements.get(sql)
-    if prepared is None:
-        prepared = statements[sql] = await connection.prepare(sql)
-    return prepared
-
-
 async def _fetch(engine: AsyncEngine, statement: Statement, *, idempotent: bool, **values: Any) -> list[Row]:
-    arguments = statement.arguments(values)
-
-    async def execute(connection: asyncpg.Connection) -> list[asyncpg.Record]:
-        try:
-            return await (await _prepared_statement(connection, statement.sql)).fetch(*arguments)
-        except asyncpg.InvalidCachedStatementError:
-            # A migration changed the table under a named statement of this session: prepare afresh, once.
-            _prepared.pop(connection, None)
-            return await (await _prepared_statement(connection, statement.sql)).fetch(*arguments)
-
-    return [dict(record) for record in await run(engine, execute, idempotent=idempotent)]
+    rows = await fetch(engine, statement.sql, *statement.arguments(values), idempotent=idempotent)
+    return [dict(record) for record in rows]
 
 
 async def _fetch_one(engine: AsyncEngine, statement: Statement, *, idempotent: bool, **values: Any) -> Row | None:
