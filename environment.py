@@ -15,7 +15,6 @@ verdict is NOT RUN. Decision: history/adr/0013-behave-live-and-local-rehearsal.m
 from __future__ import annotations
 
 import os
-import subprocess
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,6 +26,7 @@ from audit.results import BEHAVE_STATUS
 from audit.run import RunRecord, ScenarioRecord
 from audit.scope import CHECKOUT_TAG
 from audit.verdict import EXECUTED
+from backend.local.checkout import commit, git
 from steps.support.config import (
     LOCAL_ONLY_REASON,
     NO_TLS_EDGE,
@@ -49,7 +49,7 @@ LOCAL_TAG = "local"
 def before_all(context):
     context.config.setup_logging()
     context.record = RunRecord(started_at=datetime.now(UTC).isoformat(timespec="seconds"),
-                               suite_commit=_git(["rev-parse", "HEAD"]), scenarios=[])
+                               suite_commit=commit(), scenarios=[])
     (REPORTS / "run.json").unlink(missing_ok=True)  # a stale record must never describe this run
     try:
         context.suite = set_up(context.config.userdata, context.record)
@@ -173,7 +173,7 @@ def write_run_record(record: RunRecord, suite: Suite | None, wall: float) -> Non
     """reports/run.json, read by the audit report (``audit.run``). No secret, no token: ever."""
     rehearsal = suite.rehearsal if suite is not None else None
     record.wall_seconds = round(wall, 3)
-    record.checkout_modified = bool(_git(["status", "--porcelain", "--untracked-files=no"]))
+    record.checkout_modified = bool(git("status", "--porcelain", "--untracked-files=no"))
     record.behave_version = behave.__version__
     record.not_rehearsed = [STAND_IN_TLS_EDGE if item == NO_TLS_EDGE and record.tls_edge else item
                             for item in NOT_REHEARSED.get(record.mode or "", ())]
@@ -183,11 +183,3 @@ def write_run_record(record: RunRecord, suite: Suite | None, wall: float) -> Non
     record.requests, record.connections = (suite.api.requests, suite.api.connections) if suite else (0, 0)
     REPORTS.mkdir(exist_ok=True)
     (REPORTS / "run.json").write_text(REDACT(record.dumps()) + "\n", encoding="utf-8")
-
-
-def _git(arguments: list[str]) -> str | None:
-    try:
-        return subprocess.run(["git", *arguments], cwd=ROOT, capture_output=True, text=True,
-                              check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return None

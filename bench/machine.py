@@ -10,8 +10,8 @@ from pathlib import Path
 
 from pgserver._commands import POSTGRES_BIN_PATH
 
+from backend.local.checkout import commit
 from backend.local.pgbouncer import pgbouncer_binary
-from backend.local.rehearsal import ROOT
 
 
 def _first_line(command: list[str]) -> str:
@@ -57,5 +57,5 @@ def describe_machine() -> dict[str, str]:
         "PostgreSQL": _first_line([str(POSTGRES_BIN_PATH / "postgres"), "--version"]),
         "PgBouncer": _pgbouncer_version(),
         "wrk": _first_line(["wrk", "--version"]).split(" Copyright")[0],
-        "Commit": _first_line(["git", "-C", str(ROOT), "rev-parse", "--short=12", "HEAD"]),
+        "Commit": commit(12) or "not available",
     }

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import asyncpg
 
-from bench.services import Server, mint_token, seed_tasks
+from bench.services import Server, bench_token, seed_tasks
 from bench.throughput import Measured, Round, measure
 
 MIXED_CONNECTIONS = 64
@@ -70,7 +70,7 @@ async def measure_mixed(wrk: str, app: Server, baseline: Server, secret: str, po
     scripts = {}
     for server in (app, baseline):
         user_id = f"bench-mixed-{'app' if server is app else 'baseline'}"
-        token = mint_token(secret, user_id)
+        token = bench_token(secret, user_id)
         scripts[server.label] = (user_id, workload(token, user_id, seed_tasks(app.base_url, token, SEEDED, user_id)))
 
     async def run(server: Server) -> tuple[Measured, int]:

@@ -22,7 +22,7 @@ from bench.machine import describe_machine
 from bench.mixed import measure_mixed
 from bench.proxy import DelayProxy
 from bench.report import Row, table, write
-from bench.services import Server, direct_environment, mint_token, seed_tasks, start_app, start_baseline
+from bench.services import Server, bench_token, direct_environment, seed_tasks, start_app, start_baseline
 from bench.suite import run_suite
 from bench.throughput import ENDPOINTS, SAMPLED_CONNECTIONS, measure_path
 from bench.workers import measure_workers, resident_memory
@@ -62,7 +62,7 @@ async def _bench(rehearsal: Rehearsal, log_dir: Path, rows: list[Row], notes: li
     production = rehearsal.environment()
     direct = direct_environment(rehearsal)
     limit = _limit(production)
-    token = mint_token(rehearsal.secret)
+    token = bench_token(rehearsal.secret)
     seed_tasks(rehearsal.base_url, token)
     wrk = ensure_wrk()
     pooled_label = "PgBouncer" if pgbouncer else "direct"

@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-import jwt
 
 from backend.local.postgres import free_port
 from backend.local.rehearsal import ROOT, Rehearsal, stop_process, wait_until_healthy
+from backend.local.tokens import mint_token
 from bench.cpu import server_pids
 
 USER_ID = "bench-user"
@@ -38,10 +37,9 @@ class Server:
         return server_pids(self.process.pid) if self.process is not None else []
 
 
-def mint_token(secret: str, user_id: str = USER_ID) -> str:
+def bench_token(secret: str, user_id: str = USER_ID) -> str:
     """An HS256 token like the Better Auth frontend issues, signed with this run's generated secret."""
-    now = int(time.time())
-    return jwt.encode({"sub": user_id, "iat": now, "exp": now + TOKEN_LIFETIME_SECONDS}, secret, algorithm="HS256")
+    return mint_token(secret, user_id, expires_in=TOKEN_LIFETIME_SECONDS)
 
 
 def direct_environment(rehearsal: Rehearsal) -> dict[str, str]:

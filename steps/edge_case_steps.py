@@ -24,7 +24,6 @@ from backend.settings import Settings
 from steps.support import checks
 from steps.support.local import port_is_free, run_web_until_exit, sigterm_a_second_instance, web_process_pid
 from steps.support.tasks import create_task, tasks_path
-from steps.verification_steps import wait_for_health
 
 REPORTS_LOGS = "reports/logs"
 # Worst case by design (ADR 0002): behind PgBouncer the first statement after the database vanished waits out
@@ -67,7 +66,7 @@ def step_database_drops(context):
     def restart_if_still_down():
         if context.database_down:
             rehearsal.start_database()
-            wait_for_health(context.suite, 15)
+            checks.wait_for_health(context.suite.api, 15)
 
     context.add_cleanup(restart_if_still_down)  # runs before the task cleanup registered earlier (LIFO)
 
@@ -111,7 +110,7 @@ def step_database_back(context):
 @then("`/health` and the task routes answer `200` again within seconds, without a restart")
 def step_recovered(context):
     suite = context.suite
-    wait_for_health(suite, 15)
+    checks.wait_for_health(suite.api, 15)
     context.suite.record.notes.append(f"@EC1: /health 200 {time.monotonic() - context.back_at:.2f}s after the "
                                       "database came back")
     read = suite.api.get(tasks_path(context.owner.id, context.task["id"]), token=context.owner.token)

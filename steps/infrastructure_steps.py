@@ -25,6 +25,7 @@ from hamcrest import (
     starts_with,
 )
 
+from backend.local.checkout import service_environment
 from backend.local.procfs import listening_addresses
 from steps.support import checks, repository
 from steps.support.http import json_body
@@ -106,7 +107,7 @@ def step_backend_initializes(context):
     from backend.database import create_engine
     from backend.settings import Settings
 
-    with repository.service_environment():
+    with service_environment():
         settings = Settings(environment="production", database_url=context.neon_url,
                             better_auth_secret=secrets.token_urlsafe(48), cors_origins=context.suite.allowed_origin)
     context.settings = settings
@@ -187,7 +188,7 @@ def step_secrets_from_environment(context):
                  for number, line in enumerate(path.read_text().splitlines(), 1) if SECRET_FALLBACK.search(line)]
     assert_that(fallbacks, empty(), "os.getenv/environ.get with a default for a secret")
 
-    with repository.service_environment(ENVIRONMENT="production", CORS_ORIGINS=context.suite.allowed_origin):
+    with service_environment(ENVIRONMENT="production", CORS_ORIGINS=context.suite.allowed_origin):
         try:
             Settings()
             problems = []
@@ -198,10 +199,10 @@ def step_secrets_from_environment(context):
                 "production without its secrets must refuse to configure, naming each")
 
     alias = secrets.token_urlsafe(48)
-    with repository.service_environment(ENVIRONMENT="production", DATABASE_URL=neon_console_url(), JWT_SECRET=alias,
+    with service_environment(ENVIRONMENT="production", DATABASE_URL=neon_console_url(), JWT_SECRET=alias,
                                         CORS_ORIGINS=context.suite.allowed_origin):
         assert_that(Settings().jwt_secret == alias, is_(True), "JWT_SECRET from the environment is the secret used")
-    with repository.service_environment(ENVIRONMENT="development"), repository.captured_log("backend.settings") as log:
+    with service_environment(ENVIRONMENT="development"), repository.captured_log("backend.settings") as log:
         first, second = Settings().jwt_secret, Settings().jwt_secret
     assert_that(first == second, is_(False), "development without a secret must get a random one, never a fixed one")
     assert_that(" | ".join(log), contains_string("BETTER_AUTH_SECRET is not set"),

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from behave import given, then, when
 from hamcrest import (
     all_of,
@@ -61,18 +59,7 @@ def step_health_only_if_database(context):
                     "/health must answer within its bound while the database is down")
     finally:
         rehearsal.start_database()
-    wait_for_health(suite, RECOVERY_SECONDS)
-
-
-def wait_for_health(suite, timeout: float):
-    """Poll /health until 200; the last answer is in the failure message otherwise."""
-    deadline = time.monotonic() + timeout
-    while True:
-        response = suite.api.get("/health")
-        if response.status_code == 200 or time.monotonic() > deadline:
-            checks.status_is(response, 200, f"/health must recover within {timeout:.0f}s of the database's return")
-            return response
-        time.sleep(0.2)
+    checks.wait_for_health(suite.api, RECOVERY_SECONDS)
 
 
 @then("the body proves the database round trip and reveals nothing an attacker could use")

@@ -18,12 +18,10 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
-
-import jwt
 
 from backend.local.postgres import LocalPostgres, PostgresSetupError
 from backend.local.rehearsal import ROOT, run_migrations
+from backend.local.tokens import mint_token
 
 DATA = ROOT / ".data"
 DEV_PORT = 54329
@@ -53,12 +51,9 @@ def development_secret() -> str:
 
 def token(user_id: str) -> str:
     """An HS256 token for ``user_id`` as Better Auth would sign it, with JWT_ISSUER/JWT_AUDIENCE when set."""
-    now = int(time.time())
-    claims: dict[str, object] = {"sub": user_id, "iat": now, "exp": now + TOKEN_LIFETIME_SECONDS}
-    for claim, variable in (("iss", "JWT_ISSUER"), ("aud", "JWT_AUDIENCE")):
-        if os.environ.get(variable):
-            claims[claim] = os.environ[variable]
-    return jwt.encode(claims, development_secret(), algorithm="HS256")
+    claims = {claim: os.environ[variable] for claim, variable in (("iss", "JWT_ISSUER"), ("aud", "JWT_AUDIENCE"))
+              if os.environ.get(variable)}
+    return mint_token(development_secret(), user_id, expires_in=TOKEN_LIFETIME_SECONDS, **claims)
 
 
 def start_postgres() -> LocalPostgres:

@@ -26,11 +26,11 @@ from pathlib import Path
 
 import httpx
 
+from backend.local.checkout import ROOT, clean_environment, commit
 from backend.local.pgbouncer import LocalPgBouncer, pgbouncer_available
 from backend.local.postgres import LocalPostgres, free_port
 from backend.local.tls_edge import EDGE_OFF, HAPROXY_MISSING, TlsEdge, find_haproxy
 
-ROOT = Path(__file__).resolve().parents[2]
 ALLOWED_ORIGIN = "https://tasks-frontend.vercel.app"
 STARTUP_TIMEOUT_SECONDS = 30
 
@@ -106,13 +106,10 @@ class Rehearsal:
             "DATABASE_PGBOUNCER": "true" if self.pgbouncer else "false",
             "BETTER_AUTH_SECRET": self.secret,
             "CORS_ORIGINS": self.allowed_origin,
-            "RAILWAY_GIT_COMMIT_SHA": _git_commit(),
+            "RAILWAY_GIT_COMMIT_SHA": commit(12) or "unknown",
             **self.extra_environment,
         }
-        inherited = {key: value for key, value in os.environ.items() if not _is_service_variable(key)}
-        # Railway's image has the installed packages' scripts on PATH; so must the rehearsal (uvicorn, alembic).
-        path = os.pathsep.join([str(Path(sys.executable).parent), inherited.get("PATH", os.defpath)])
-        return {**inherited, **variables, "PATH": path}
+        return clean_environment(**variables)
 
     def start(self) -> Rehearsal:
         try:
@@ -196,19 +193,3 @@ def stop_process(process: subprocess.Popen[bytes] | None, timeout: float = 30) -
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         return process.wait()
-
-
-def _is_service_variable(name: str) -> bool:
-    """Variables of the developer's shell that must not leak into the rehearsed service."""
-    upper = name.upper()
-    return upper in {"PORT", "ENVIRONMENT", "DOCS_ENABLED", "JWT_SECRET", "CORS_ORIGIN_REGEX", "WEB_CONCURRENCY"} or (
-        upper.startswith(("DATABASE_", "BETTER_AUTH_", "JWT_", "CORS_", "RAILWAY_"))
-    )
-
-
-def _git_commit() -> str:
-    try:
-        return subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=ROOT, capture_output=True,
-                              text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"

@@ -6,6 +6,7 @@ that matter and a body excerpt (secrets and tokens redacted) followed by hamcres
 
 from __future__ import annotations
 
+import time
 from collections.abc import Collection
 from typing import Any
 
@@ -22,7 +23,7 @@ from hamcrest import (
 )
 from hamcrest.core.matcher import Matcher
 
-from steps.support.http import describe, json_body
+from steps.support.http import Api, describe, json_body
 
 
 def a_number() -> Matcher[Any]:
@@ -57,6 +58,17 @@ def body_lacks(response: httpx.Response, needles: Collection[str], why: str) -> 
 
 def not_success(response: httpx.Response, why: str) -> None:
     assert_that(response.status_code, any_of(less_than(200), greater_than_or_equal_to(300)), _reason(why, response))
+
+
+def wait_for_health(api: Api, timeout: float) -> httpx.Response:
+    """Poll /health until 200; the last answer is in the failure message otherwise."""
+    deadline = time.monotonic() + timeout
+    while True:
+        response = api.get("/health")
+        if response.status_code == 200 or time.monotonic() > deadline:
+            status_is(response, 200, f"/health must recover within {timeout:.0f}s of the database's return")
+            return response
+        time.sleep(0.2)
 
 
 def _reason(why: str, response: httpx.Response) -> str:

@@ -121,26 +121,6 @@ def _in_root() -> Iterator[None]:
 # ------------------------------------------------------------------------------------------------ settings
 
 
-SERVICE_VARIABLE_PREFIXES = ("DATABASE_", "BETTER_AUTH_", "JWT_", "CORS_", "RAILWAY_")
-SERVICE_VARIABLES = {"ENVIRONMENT", "DOCS_ENABLED", "APP_VERSION", "PORT", "MAX_BODY_BYTES", "HEALTH_TIMEOUT"}
-
-
-@contextmanager
-def service_environment(**variables: str) -> Iterator[None]:
-    """Run Settings() against exactly ``variables``: the suite's own environment (e.g. a live run's
-    BETTER_AUTH_SECRET) must not leak into the checks of how the service reads its environment."""
-    saved = dict(os.environ)
-    for name in list(os.environ):
-        if name.upper() in SERVICE_VARIABLES or name.upper().startswith(SERVICE_VARIABLE_PREFIXES):
-            del os.environ[name]
-    os.environ.update(variables)
-    try:
-        yield
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-
-
 @contextmanager
 def captured_log(name: str) -> Iterator[list[str]]:
     """The messages ``name`` logs meanwhile, kept from the console: a warning a check provokes on purpose in

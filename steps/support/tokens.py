@@ -6,18 +6,16 @@ Decision: history/adr/0007-pyjwt-hs256-and-jwks.md.
 from __future__ import annotations
 
 import base64
-import json
 import secrets
-import time
 import uuid
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
-import jwt
-
+from backend.local.tokens import mint_token
 from steps.support.http import REDACT
 
-LIFETIME_SECONDS = 300
+SECRET = object()  # _sign's default key: the deployment's secret
 EXPIRED_AGO_SECONDS = 3600  # far beyond any sane clock-skew leeway
 PAST_LEEWAY_SECONDS = 600  # twice the largest leeway the service allows (JWT_LEEWAY ≤ 300 s)
 # Signing keys that tutorials, generators and framework templates ship with: public words, not secrets. A service
@@ -29,11 +27,6 @@ WELL_KNOWN_KEYS = [
     "supersecret", "super-secret", "jwt-secret", "jwt_secret", "jwtsecret", "better-auth-secret", "development",
     "dev", "test", "testing", "password", "default", "key", "123456", "qwerty",
 ]
-
-
-def _b64(data: dict[str, object]) -> str:
-    raw = json.dumps(data, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
 @dataclass(frozen=True)
@@ -49,61 +42,50 @@ class TokenMint:
         self._secret = secret
         REDACT.add(secret)
 
-    def _sign(self, claims: dict[str, object], key: str, algorithm: str = "HS256") -> str:
-        token = jwt.encode(claims, key, algorithm=algorithm)
+    def _sign(self, subject: str | None, key: Any = SECRET, **options: Any) -> str:
+        token = mint_token(self._secret if key is SECRET else key, subject, **options)
         REDACT.add(token)
         return token
-
-    @staticmethod
-    def claims(subject: str, expires_in: int = LIFETIME_SECONDS) -> dict[str, object]:
-        now = int(time.time())
-        return {"sub": subject, "iat": now, "exp": now + expires_in}
 
     def user(self) -> ThrowawayUser:
         user_id = f"verify-{uuid.uuid4()}"
         return ThrowawayUser(id=user_id, token=self.valid(user_id))
 
     def valid(self, subject: str) -> str:
-        return self._sign(self.claims(subject), self._secret)
+        return self._sign(subject)
 
     def expired(self, subject: str) -> str:
-        return self._sign(self.claims(subject, expires_in=-EXPIRED_AGO_SECONDS), self._secret)
+        return self._sign(subject, expires_in=-EXPIRED_AGO_SECONDS)
 
     def wrong_signature(self, subject: str) -> str:
         """Well-formed, unexpired, signed with a key that is not the deployment's."""
-        return self._sign(self.claims(subject), secrets.token_urlsafe(48))
+        return self._sign(subject, secrets.token_urlsafe(48))
 
     def unsigned(self, subject: str) -> str:
-        """``alg: none``: the classic bypass. Built by hand, as an attacker would."""
-        token = f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{_b64(self.claims(subject))}."
-        REDACT.add(token)
-        return token
+        """``alg: none``: the classic bypass (no signature at all)."""
+        return self._sign(subject, None, algorithm="none")
 
     def expired_past_leeway(self, subject: str) -> str:
-        return self._sign(self.claims(subject, expires_in=-PAST_LEEWAY_SECONDS), self._secret)
+        return self._sign(subject, expires_in=-PAST_LEEWAY_SECONDS)
 
     def without_subject(self, subject: str) -> str:
-        claims = self.claims(subject)
-        del claims["sub"]
-        return self._sign(claims, self._secret)
+        return self._sign(None)
 
     def signed_with_well_known_keys(self, subject: str) -> dict[str, str]:
         """One token per well-known default key (short keys: PyJWT's length warning is the point here)."""
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return {f"signed with the well-known key #{number}": self._sign(self.claims(subject), key)
+            return {f"signed with the well-known key #{number}": self._sign(subject, key)
                     for number, key in enumerate(WELL_KNOWN_KEYS, 1)}
 
     def self_keyed(self, subject: str) -> str:
         """Signed with a fresh key that the token carries in its own ``jwk`` header (CVE-2018-0114's pattern)."""
         key = secrets.token_bytes(32)
         jwk = {"kty": "oct", "k": base64.urlsafe_b64encode(key).rstrip(b"=").decode()}
-        token = jwt.encode(self.claims(subject), key, algorithm="HS256", headers={"jwk": jwk})
-        REDACT.add(token)
-        return token
+        return self._sign(subject, key, headers={"jwk": jwk})
 
     def without_expiry(self, subject: str) -> str:
-        return self._sign({"sub": subject, "iat": int(time.time())}, self._secret)
+        return self._sign(subject, expires_in=None)
 
     @staticmethod
     def garbage() -> str:

@@ -24,9 +24,9 @@ import httpx
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
+from backend.local.checkout import clean_environment
 from backend.local.postgres import LocalPostgres, free_port
 from backend.local.rehearsal import ROOT
-from tests.backend.conftest import clean_environment
 from tests.node_projects import node_project_missing
 
 HARNESS = ROOT / "integration" / "better-auth"

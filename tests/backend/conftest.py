@@ -12,8 +12,6 @@ import os
 import secrets
 import socket
 import subprocess
-import sys
-import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -22,31 +20,20 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import jwt
 import pytest
 
+from backend.local.checkout import ROOT, clean_environment, is_service_variable
 from backend.local.postgres import LocalPostgres, free_port
-from backend.local.rehearsal import ROOT, _is_service_variable, run_migrations
+from backend.local.rehearsal import run_migrations, wait_until_healthy
+from backend.local.tokens import mint_token as make_token
 from backend.main import create_app
 from backend.settings import Settings
-
-TOKEN_LIFETIME_SECONDS = 300
-
-
-def clean_environment(**variables: str) -> dict[str, str]:
-    """This process's environment minus the developer's service variables, plus ``variables``, for subprocesses.
-
-    A DATABASE_URL or JWT_ISSUER exported in the shell must not change what a test proves.
-    """
-    inherited = {key: value for key, value in os.environ.items() if not _is_service_variable(key)}
-    path = os.pathsep.join([str(Path(sys.executable).parent), inherited.get("PATH", os.defpath)])
-    return {**inherited, "PATH": path, **variables}
 
 
 @pytest.fixture(scope="session", autouse=True)
 def _no_service_variables_leak_in() -> Iterator[None]:
     """``Settings(...)`` also reads the environment: keep the developer's DATABASE_URL, JWT_* … out of this run."""
-    leaked = [key for key in os.environ if _is_service_variable(key)]
+    leaked = [key for key in os.environ if is_service_variable(key)]
     with pytest.MonkeyPatch.context() as patch:
         for key in leaked:
             patch.delenv(key)
@@ -105,19 +92,6 @@ async def serve(settings: Settings, *, raise_app_exceptions: bool = True) -> Asy
 async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     async with serve(settings) as http:
         yield http
-
-
-def make_token(secret: Any, sub: str | None, *, algorithm: str = "HS256",
-               expires_in: int | None = TOKEN_LIFETIME_SECONDS, headers: dict[str, Any] | None = None,
-               **claims: Any) -> str:
-    """A JWT like Better Auth issues: ``sub`` is the user id, ``exp`` set unless ``expires_in`` is None."""
-    now = int(time.time())
-    payload: dict[str, Any] = {"iat": now, **claims}
-    if sub is not None:
-        payload["sub"] = sub
-    if expires_in is not None:
-        payload["exp"] = now + expires_in
-    return jwt.encode(payload, secret, algorithm=algorithm, headers=headers)
 
 
 def new_user_id() -> str:
@@ -219,17 +193,7 @@ class WebProcess:
         return self.log_path.read_text(errors="replace")
 
     def wait_until_healthy(self, timeout: float = 30) -> None:
-        deadline = time.monotonic() + timeout
-        with httpx.Client(timeout=2) as http:
-            while time.monotonic() < deadline:
-                assert self.process.poll() is None, f"web process exited {self.process.returncode}:\n{self.log}"
-                try:
-                    if http.get(f"{self.base_url}/health").status_code == 200:
-                        return
-                except httpx.TransportError:
-                    pass
-                time.sleep(0.05)
-        raise AssertionError(f"/health never answered 200:\n{self.log}")
+        wait_until_healthy(self.base_url, self.process, self.log_path, timeout)
 
     def stop(self) -> int:
         if self.process.poll() is None:

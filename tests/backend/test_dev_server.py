@@ -22,9 +22,9 @@ import httpx
 import pytest
 
 from backend.local import dev
+from backend.local.checkout import clean_environment
 from backend.local.postgres import LocalPostgres, free_port
 from backend.local.rehearsal import ROOT
-from tests.backend.conftest import clean_environment
 
 WAIT_SECONDS = 60
 

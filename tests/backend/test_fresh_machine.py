@@ -22,9 +22,10 @@ from pathlib import Path
 import pytest
 
 from backend.local import pgbouncer
+from backend.local.checkout import clean_environment
 from backend.local.postgres import PGINSTALL, LocalPostgres, copy_install
 from backend.local.rehearsal import ROOT, Rehearsal
-from tests.backend.conftest import clean_environment, port_accepts
+from tests.backend.conftest import port_accepts
 
 WAIT_SECONDS = 60
 

@@ -18,8 +18,9 @@ from pathlib import Path
 
 import pytest
 
+from backend.local.checkout import clean_environment
 from backend.local.postgres import LocalPostgres
-from tests.backend.conftest import clean_environment, make_token, new_user_id, web_process
+from tests.backend.conftest import make_token, new_user_id, web_process
 
 FUZZ = Path(__file__).parent / "fuzz"
 MAX_EXAMPLES = 30  # per operation and phase: 25-45 s for the 7 operations on 2 shared cores

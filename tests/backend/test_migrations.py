@@ -20,11 +20,11 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from backend.local.checkout import clean_environment
 from backend.local.postgres import LocalPostgres
 from backend.local.rehearsal import ROOT
 from backend.models import Base
 from backend.settings import Settings
-from tests.backend.conftest import clean_environment
 
 pytestmark = pytest.mark.anyio
 

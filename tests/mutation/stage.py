@@ -19,7 +19,6 @@ import json
 import os
 import resource
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,6 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from backend.local.checkout import commit, git
 from backend.local.postgres import free_port
 from backend.local.rehearsal import ROOT, Rehearsal, start_procfile_web, stop_process, wait_until_healthy
 from tests.mutation.app import FAULT_VARIABLE, TARGET
@@ -136,7 +136,7 @@ def run(names: list[str], jobs: int) -> dict[str, Any]:
     measured = [outcome(FAULTS[name], result, seconds, false_alarms) for name, (result, seconds) in zip(
         names, results, strict=True)]
     return {
-        "commit": _git("rev-parse", "HEAD"), "commit_date": _git("log", "-1", "--format=%cI"),
+        "commit": commit(), "commit_date": git("log", "-1", "--format=%cI"),
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"), "wall_seconds": round(
             time.monotonic() - started, 1), "jobs": jobs,
         # CPU of every process the stage waited for (web processes, suites); the PostgreSQL and PgBouncer daemons
@@ -181,14 +181,6 @@ def _first_catch(item: dict[str, Any]) -> str:
 def _children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
-
-
-def _git(*arguments: str) -> str | None:
-    try:
-        return subprocess.run(["git", *arguments], cwd=ROOT, capture_output=True, text=True,
-                              check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return None
 
 
 def main(argv: list[str] | None = None) -> int:
