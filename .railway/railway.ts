@@ -20,7 +20,9 @@ import { defineRailway, preserve, project, service } from "railway/iac";
 // through a shell, so ${PORT:-8000} expands and `exec` hands SIGTERM straight to uvicorn (ADR 0001).
 const START =
   "exec uvicorn backend.main:create_app_from_environment --factory --host 0.0.0.0 --port ${PORT:-8000} " +
-  "--proxy-headers --forwarded-allow-ips '*' --timeout-graceful-shutdown 20 --no-server-header --lifespan on";
+  "--http backend.transport:BoundedHttpToolsProtocol --proxy-headers " +
+  "--forwarded-allow-ips ${FORWARDED_ALLOW_IPS:-100.64.0.0/10} --timeout-keep-alive 5 " +
+  "--timeout-graceful-shutdown 20 --no-server-header --lifespan on";
 
 export default defineRailway(() => {
   const web = service("web", {

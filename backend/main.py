@@ -19,6 +19,7 @@ from backend.middleware import BodySizeLimit, SecurityHeaders
 from backend.routers import health, tasks
 from backend.settings import Settings, load_settings
 from backend.strict_query import reject_unknown_query_parameters
+from backend.transport import install_access_log_redaction
 
 logger = logging.getLogger("backend")
 
@@ -75,7 +76,7 @@ def create_app(settings: Settings) -> FastAPI:
     # Added innermost first: CORS must see every response, including the 413 from the size limit and the 500 of
     # a fault.
     app.add_middleware(FaultBarrier)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, read_timeout=settings.request_body_timeout)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
@@ -92,4 +93,5 @@ def create_app(settings: Settings) -> FastAPI:
 def create_app_from_environment() -> FastAPI:
     """Entry point for uvicorn ``--factory``: settings come from the environment or the process exits(2)."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s - %(message)s")
+    install_access_log_redaction()
     return create_app(load_settings())

@@ -1,8 +1,11 @@
-"""Small pure-ASGI guards: a request body size limit and response headers every API answer should carry."""
+"""Small pure-ASGI guards: request body size and read-time limits, and response headers every API answer should
+carry. The request head is bounded one layer down, in backend/transport.py."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -14,11 +17,14 @@ SECURITY_HEADERS = [
 
 
 class BodySizeLimit:
-    """Answer 413 before reading more than ``max_bytes``: an oversized body never reaches JSON parsing."""
+    """Answer 413 before reading more than ``max_bytes``: an oversized body never reaches JSON parsing. Answer 408
+    when the body is not received within ``read_timeout`` seconds of the first read: a client trickling its body
+    must not hold a request (and what it holds) open indefinitely."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, read_timeout: float) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.read_timeout = read_timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -30,10 +36,23 @@ class BodySizeLimit:
             return
         received = 0
         rejected = False
+        body_complete = False
+        started = False
+        deadline: float | None = None
 
         async def limited_receive() -> Message:
-            nonlocal received, rejected
-            message = await receive()
+            nonlocal received, rejected, body_complete, deadline
+            if body_complete or rejected:
+                return await receive()  # waiting for a disconnect after the body is not bounded here
+            deadline = deadline or time.monotonic() + self.read_timeout
+            try:
+                message = await asyncio.wait_for(receive(), max(deadline - time.monotonic(), 0))
+            except TimeoutError:
+                rejected = True
+                if not started:
+                    await _answer(send, 408, "request body not received in time")
+                return {"type": "http.disconnect"}
+            body_complete = message["type"] != "http.request" or not message.get("more_body", False)
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes and not rejected:
@@ -44,16 +63,25 @@ class BodySizeLimit:
             return message
 
         async def guarded_send(message: Message) -> None:
+            nonlocal started
             if not rejected:
+                started = True
                 await send(message)
 
         await self.app(scope, limited_receive, guarded_send)
 
 
 async def _too_large(send: Send) -> None:
-    body = json.dumps({"detail": "request body too large"}).encode()
-    await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await _answer(send, 413, "request body too large")
+
+
+async def _answer(send: Send, status: int, detail: str) -> None:
+    """A JSON error; ``connection: close`` because the rest of the body was not read."""
+    body = json.dumps({"detail": detail}).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    if status == 408:
+        headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
 

@@ -127,6 +127,9 @@ class Settings(BaseSettings):
         default=None, description="Serve /docs, /redoc, /openapi.json. Default: on outside production, off in it."
     )
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, description="Largest request body accepted (413 above).")
+    request_body_timeout: float = Field(
+        default=20.0, gt=0, le=300,
+        description="Seconds a request body may take to arrive (408 after); the head is bounded by the server.")
 
     # ----------------------------------------------------------------------------------------------- validators
 

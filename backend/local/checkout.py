@@ -15,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 # Read by the service or by the platform around it; prefixes cover the Settings families and Railway's own.
 SERVICE_VARIABLE_PREFIXES = ("DATABASE_", "BETTER_AUTH_", "JWT_", "CORS_", "RAILWAY_")
-PLATFORM_VARIABLES = frozenset({"PORT", "WEB_CONCURRENCY"})
+PLATFORM_VARIABLES = frozenset({"PORT", "WEB_CONCURRENCY", "FORWARDED_ALLOW_IPS"})  # read by the Procfile
 
 
 def git(*arguments: str) -> str | None:

@@ -106,6 +106,8 @@ class Rehearsal:
             "DATABASE_PGBOUNCER": "true" if self.pgbouncer else "false",
             "BETTER_AUTH_SECRET": self.secret,
             "CORS_ORIGINS": self.allowed_origin,
+            # Railway's edge is 100.64.0.0/10 (the Procfile's default); here the edge and the clients are on loopback.
+            "FORWARDED_ALLOW_IPS": "127.0.0.1",
             "RAILWAY_GIT_COMMIT_SHA": commit(12) or "unknown",
             **self.extra_environment,
         }

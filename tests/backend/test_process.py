@@ -31,7 +31,7 @@ FAIL_FAST_SECONDS = 10
 
 def production_environment(postgres: LocalPostgres, secret: str) -> dict[str, str]:
     return {"ENVIRONMENT": "production", "DATABASE_URL": postgres.url, "BETTER_AUTH_SECRET": secret,
-            "CORS_ORIGINS": ALLOWED}
+            "CORS_ORIGINS": ALLOWED, "FORWARDED_ALLOW_IPS": "127.0.0.1"}  # the edge Railway runs is on loopback here
 
 
 def listening_ports(pid: int) -> set[tuple[str, int]]:

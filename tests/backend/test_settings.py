@@ -262,7 +262,7 @@ def test_a_preview_regex_under_a_domain_the_project_owns_is_accepted(pattern: st
 def test_what_an_accepted_regex_matches_is_one_https_label_under_its_suffix(pattern: str) -> None:
     """The parse is the proof; this samples it: random origins built from the characters that break hosts."""
     compiled = re.compile(pattern)
-    pieces = ["a", "7", "-", ".", ":", "/", "@", "evil", "pr-", "tasks-frontend-", ".preview.example.com",
+    pieces = ["a", "7", "-", ".", ":", "/", "@", "evil", "pr-", "pr-7", "tasks-frontend-", ".preview.example.com",
               ".example.com", ".evil.net", "https://", "http://"]
     generator = random.Random(secrets.randbits(32))
     matched = 0

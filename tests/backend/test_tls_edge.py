@@ -32,7 +32,7 @@ def behind_the_edge(postgres: LocalPostgres,
         pytest.skip(HAPROXY_MISSING)
     secret = secrets.token_urlsafe(48)
     environment = {"ENVIRONMENT": "production", "DATABASE_URL": postgres.url, "BETTER_AUTH_SECRET": secret,
-                   "CORS_ORIGINS": ALLOWED}
+                   "CORS_ORIGINS": ALLOWED, "FORWARDED_ALLOW_IPS": "127.0.0.1"}  # the edge's address, as on Railway
     work_dir = tmp_path_factory.mktemp("edge")
     with web_process(work_dir, environment) as web:
         web.wait_until_healthy()
