@@ -41,18 +41,17 @@ from steps.support.preflight import preflight
 from steps.support.suite import Suite, SuiteNotRun
 from steps.support.tokens import TokenMint
 
-ROOT = Path(__file__).resolve().parent
-REPORTS = ROOT / "reports"
 LOCAL_TAG = "local"
 
 
 def before_all(context):
     context.config.setup_logging()
+    context.reports = Path(context.config.userdata.get("reports", "reports")).resolve()  # behave.ini; -D reports=…
     context.record = RunRecord(started_at=datetime.now(UTC).isoformat(timespec="seconds"),
                                suite_commit=commit(), scenarios=[])
-    (REPORTS / "run.json").unlink(missing_ok=True)  # a stale record must never describe this run
+    (context.reports / "run.json").unlink(missing_ok=True)  # a stale record must never describe this run
     try:
-        context.suite = set_up(context.config.userdata, context.record)
+        context.suite = set_up(context.config.userdata, context.record, context.reports)
     except SuiteConfigError as error:
         context.record.stopped = {"reason": "configuration error", "error": str(error)}
         raise SuiteNotRun("configuration error", f"live mode is not configured:\n  - "
@@ -66,7 +65,7 @@ def before_all(context):
         raise
 
 
-def set_up(userdata: Any, record: RunRecord) -> Suite:
+def set_up(userdata: Any, record: RunRecord, reports: Path) -> Suite:
     """The configured target (a rehearsal started here in local mode), checked by the preflight."""
     config = SuiteConfig.from_sources(os.environ, userdata)
     record.target, record.mode = config.target, config.mode
@@ -74,14 +73,14 @@ def set_up(userdata: Any, record: RunRecord) -> Suite:
     if not config.is_live:
         from backend.local.rehearsal import Rehearsal
 
-        REPORTS.mkdir(exist_ok=True)
+        reports.mkdir(parents=True, exist_ok=True)
         options: dict = {"allowed_origin": config.allowed_origin} if config.allowed_origin else {}
         if userdata.get("rehearsal_procfile"):  # the mutation stage deploys a faulty app (ADR 0021)
             options["procfile"] = Path(userdata["rehearsal_procfile"])
             record.notes.append(f"rehearsal deployed from {options['procfile']}, not the repository's Procfile")
         print("local mode: deploying production on loopback (Procfile via honcho, ENVIRONMENT=production) …")
         try:
-            rehearsal = Rehearsal(log_path=REPORTS / "rehearsal.log", **options).start()
+            rehearsal = Rehearsal(log_path=reports / "rehearsal.log", **options).start()
         except Exception as error:
             output = getattr(error, "stderr", None)  # a failed migration: alembic's own words
             raise SuiteNotRun("rehearsal failed to start", f"{type(error).__name__}: {error}"
@@ -93,7 +92,8 @@ def set_up(userdata: Any, record: RunRecord) -> Suite:
               f"local mode: edge: {rehearsal.edge_description}")
     assert config.base_url and config.secret
     api = Api(config.base_url, config.request_timeout, verify=rehearsal.tls_verify if rehearsal else True)
-    suite = Suite(config=config, api=api, mint=TokenMint(config.secret), record=record, rehearsal=rehearsal)
+    suite = Suite(config=config, api=api, mint=TokenMint(config.secret), record=record, reports=reports,
+                  rehearsal=rehearsal)
     try:
         preflight(suite)
     except BaseException:
@@ -133,9 +133,9 @@ def after_all(context):
         if suite is not None:
             tear_down(suite)
     finally:
-        write_run_record(record, suite, wall)
+        write_run_record(record, suite, wall, context.reports)
     if record.stopped is not None:
-        print(summary_line(record, suite, wall))
+        print(summary_line(record, suite, wall, context.reports))
         if not interrupted:
             # behave prints "ABORTED: By user." after any failed before_all, though its reason is printed already
             # and no user aborted anything. The run still fails: behave counts the hook error.
@@ -144,7 +144,7 @@ def after_all(context):
         raise SuiteNotRun("no scenario was executed", "every scenario was filtered out or skipped; the audit "
                           "report's verdict is NOT RUN")
     else:
-        print(summary_line(record, suite, wall))
+        print(summary_line(record, suite, wall, context.reports))
 
 
 def tear_down(suite: Suite) -> None:
@@ -154,23 +154,24 @@ def tear_down(suite: Suite) -> None:
         suite.record.notes.append(f"rehearsal stopped with SIGTERM, exit code {code}")
 
 
-def summary_line(record: RunRecord, suite: Suite | None, wall: float) -> str:
+def summary_line(record: RunRecord, suite: Suite | None, wall: float, reports: Path) -> str:
     """The suite's last line: what ran, not the verdict (that is the audit report's, `make report`)."""
+    shown = Path(os.path.relpath(reports)).as_posix()
     if record.stopped is not None:
         executed = sum(BEHAVE_STATUS.get(item.status) in EXECUTED for item in record.scenarios)
         ran = f"{executed} scenario(s) executed" if executed else "no scenario executed"
-        return f"acceptance suite NOT RUN: {record.stopped['reason']} — {ran}; wall time {wall:.1f} s; record: " \
-               "reports/run.json"
+        return (f"acceptance suite NOT RUN: {record.stopped['reason']} — {ran}; wall time {wall:.1f} s; record: "
+                f"{shown}/run.json")
     assert suite is not None
     statuses = [item.status for item in record.scenarios]
     failed = len(statuses) - statuses.count("passed") - statuses.count("skipped")
     return (f"acceptance suite ({suite.config.target}): {statuses.count('passed')} passed, {failed} failed, "
             f"{len(record.not_run)} not run; {suite.api.requests} requests over {suite.api.connections} "
-            f"connection(s); wall time {wall:.1f} s; results: reports/")
+            f"connection(s); wall time {wall:.1f} s; results: {shown}/")
 
 
-def write_run_record(record: RunRecord, suite: Suite | None, wall: float) -> None:
-    """reports/run.json, read by the audit report (``audit.run``). No secret, no token: ever."""
+def write_run_record(record: RunRecord, suite: Suite | None, wall: float, reports: Path) -> None:
+    """run.json in ``reports``, read by the audit report (``audit.run``). No secret, no token: ever."""
     rehearsal = suite.rehearsal if suite is not None else None
     record.wall_seconds = round(wall, 3)
     record.checkout_modified = bool(git("status", "--porcelain", "--untracked-files=no"))
@@ -181,5 +182,5 @@ def write_run_record(record: RunRecord, suite: Suite | None, wall: float) -> Non
     record.ready_after_seconds = rehearsal.ready_after_seconds if rehearsal is not None else None
     record.live_safe_seconds = round(sum(item.seconds for item in record.live_safe()), 3)
     record.requests, record.connections = (suite.api.requests, suite.api.connections) if suite else (0, 0)
-    REPORTS.mkdir(exist_ok=True)
-    (REPORTS / "run.json").write_text(REDACT(record.dumps()) + "\n", encoding="utf-8")
+    reports.mkdir(parents=True, exist_ok=True)
+    (reports / "run.json").write_text(REDACT(record.dumps()) + "\n", encoding="utf-8")

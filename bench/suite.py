@@ -2,9 +2,9 @@
 
 Runs the acceptance suite's live-safe set (``BASE_URL`` set, so ``@local`` scenarios are not run) against the
 deployment, once directly and once through :class:`bench.proxy.DelayProxy` (200 ms round trip). The suite runs
-from a scratch directory that links every top-level entry of the repository except ``reports/`` and holds a copy
-of ``environment.py`` (which writes its reports next to itself), so every report lands in the scratch directory
-and the developer's ``reports/`` is left alone.
+from a scratch directory that links every top-level entry of the repository except ``reports/``: behave.ini's
+results folder (and its userdata ``reports``, where environment.py writes) is relative to where behave runs, so every
+report lands in the scratch directory and the developer's ``reports/`` is left alone.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import shutil
 import signal
 import sys
 import tempfile
@@ -22,7 +21,6 @@ from pathlib import Path
 
 from backend.local.rehearsal import ROOT
 
-COPIED = ("environment.py",)  # files that locate reports/ from their own path
 SUITE_TIMEOUT_SECONDS = 240
 SUMMARY = re.compile(r"^\d+ (features?|scenarios?|steps?) passed", re.MULTILINE)
 
@@ -50,9 +48,7 @@ def scratch_checkout(prefix: str = "bench-suite-") -> Path:
     """A folder that runs the suite like the repository does, but keeps its reports/ to itself."""
     scratch = Path(tempfile.mkdtemp(prefix=prefix))
     for entry in ROOT.iterdir():
-        if entry.name in COPIED:
-            shutil.copy2(entry, scratch / entry.name)
-        elif entry.name != "reports":
+        if entry.name != "reports":
             (scratch / entry.name).symlink_to(entry)
     return scratch
 

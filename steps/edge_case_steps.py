@@ -25,7 +25,6 @@ from steps.support import checks
 from steps.support.local import port_is_free, run_web_until_exit, sigterm_a_second_instance, web_process_pid
 from steps.support.tasks import create_task, tasks_path
 
-REPORTS_LOGS = "reports/logs"
 # Worst case by design (ADR 0002): behind PgBouncer the first statement after the database vanished waits out
 # DATABASE_COMMAND_TIMEOUT, then SQLAlchemy spends up to 2 s closing the dead connection; 1 s margin. A hang
 # (no statement bound) is PgBouncer's query_wait_timeout: 120 s.
@@ -37,9 +36,7 @@ GRACEFUL_EXIT_CODES = (0, 143, -15)  # uvicorn re-raises the SIGTERM it handled 
 
 
 def _log_path(context, name: str):
-    from steps.support.repository import ROOT
-
-    folder = ROOT / REPORTS_LOGS
+    folder = context.suite.reports / "logs"
     folder.mkdir(parents=True, exist_ok=True)
     return folder / name
 

@@ -4,6 +4,7 @@ the local rehearsal (local mode only) and the run record that becomes reports/ru
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from audit.run import RunRecord
@@ -29,6 +30,7 @@ class Suite:
     api: Api
     mint: TokenMint
     record: RunRecord
+    reports: Path  # where this run's results go (behave.ini's userdata, or -D reports=…)
     rehearsal: Any = None  # backend.local.rehearsal.Rehearsal in local mode
 
     @property
