@@ -150,8 +150,11 @@ def test_no_scenario_executed_is_not_run(checkout: Path, deployment: object) -> 
 def test_an_interrupted_run_is_not_run(checkout: Path, deployment: object) -> None:
     """Ctrl-C once the first scenario started: the scenarios that ran are reported, the verdict is not PASSED."""
     environment = {key: value for key, value in os.environ.items() if key not in SUITE_VARIABLES}
+    # preexec_fn: Ctrl-C reaches the suite as from a terminal, even when make test runs as a background job (which
+    # starts every child with SIGINT ignored).
     process = subprocess.Popen([sys.executable, "-m", "behave"], cwd=checkout, env={**environment, **live(deployment)},
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     assert process.stdout is not None
     lines = []
     for line in process.stdout:
