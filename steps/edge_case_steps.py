@@ -13,7 +13,6 @@ from hamcrest import (
     has_entries,
     is_,
     is_in,
-    is_not,
     less_than,
     none,
     not_,
@@ -23,7 +22,7 @@ from backend.local.postgres import free_port
 from backend.settings import Settings
 from steps.support import checks
 from steps.support.local import port_is_free, run_web_until_exit, sigterm_a_second_instance, web_process_pid
-from steps.support.tasks import create_task, tasks_path
+from steps.support.tasks import create_task, outage_attempts, tasks_path
 
 # Worst case by design (ADR 0002): behind PgBouncer the first statement after the database vanished waits out
 # DATABASE_COMMAND_TIMEOUT, then SQLAlchemy spends up to 2 s closing the dead connection; 1 s margin. A hang
@@ -70,17 +69,8 @@ def step_database_drops(context):
 
 @then("task requests get a fast `503` saying the database is unavailable")
 def step_fast_503(context):
-    api, owner = context.suite.api, context.owner
-    attempts = {
-        "list": api.get(tasks_path(owner.id), token=owner.token),
-        "read": api.get(tasks_path(owner.id, context.task["id"]), token=owner.token),
-        "create": api.request("POST", tasks_path(owner.id), token=owner.token, json_body={"title": "during outage"}),
-    }
-    for action, response in attempts.items():
-        checks.status_is(response, 503, f"'{action}' while the database is down: 503, not 500, not a hang")
-        checks.json_matches(response, equal_to({"detail": "database unavailable"}))
-        checks.header_is(response, "retry-after", is_not(none()), "503 tells clients when to retry")
-        assert_that(response.elapsed.total_seconds(), less_than(FAST_503_SECONDS), f"'{action}': seconds to the 503")
+    for action, response in outage_attempts(context.suite.api, context.owner, context.task["id"]).items():
+        checks.fast_503(response, FAST_503_SECONDS, f"'{action}' while the database is down: 503, not 500, not a hang")
 
 
 @then("`/health` answers `503` with the database reported unreachable")

@@ -12,14 +12,19 @@ from typing import Any
 
 import httpx
 from hamcrest import (
+    all_of,
     any_of,
     assert_that,
     equal_to,
     greater_than_or_equal_to,
+    has_entries,
+    has_key,
     instance_of,
     is_in,
+    is_not,
     less_than,
     none,
+    starts_with,
 )
 from hamcrest.core.matcher import Matcher
 
@@ -56,8 +61,39 @@ def body_lacks(response: httpx.Response, needles: Collection[str], why: str) -> 
     assert_that(found, equal_to([]), _reason(why, response))
 
 
+def short_json_error(response: httpx.Response, status: int, leaks: Collection[str], why: str) -> None:
+    """``status`` with a JSON ``{"detail": …}`` and nothing of ``leaks`` (debug output, internals) in the body."""
+    status_is(response, status, why)
+    json_matches(response, has_key("detail"), why)
+    body_lacks(response, leaks, f"{why}: error bodies must not carry debug output")
+    header_is(response, "content-type", starts_with("application/json"), f"{why}: a JSON error")
+
+
 def not_success(response: httpx.Response, why: str) -> None:
     assert_that(response.status_code, any_of(less_than(200), greater_than_or_equal_to(300)), _reason(why, response))
+
+
+def health_ok(response: httpx.Response, why: str) -> None:
+    """200 with the database round trip's result."""
+    status_is(response, 200, why)
+    json_matches(response, has_entries(status="ok", database="ok",
+                                       database_latency_ms=all_of(a_number(), greater_than_or_equal_to(0))), why)
+
+
+def health_unavailable(response: httpx.Response, within_seconds: float, why: str) -> None:
+    """503 saying the database is unreachable, answered within its bound (not a hang)."""
+    status_is(response, 503, why)
+    json_matches(response, has_entries(status="unavailable", database="unreachable"), why)
+    assert_that(response.elapsed.total_seconds(), less_than(within_seconds),
+                "/health must answer within its bound while the database is down")
+
+
+def fast_503(response: httpx.Response, within_seconds: float, why: str) -> None:
+    """503 ``database unavailable`` with Retry-After, answered within ``within_seconds``."""
+    status_is(response, 503, why)
+    json_matches(response, equal_to({"detail": "database unavailable"}), why)
+    header_is(response, "retry-after", is_not(none()), "503 tells clients when to retry")
+    assert_that(response.elapsed.total_seconds(), less_than(within_seconds), f"{why}: seconds to the 503")
 
 
 def wait_for_health(api: Api, timeout: float) -> httpx.Response:

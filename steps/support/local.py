@@ -18,6 +18,7 @@ import httpx
 from backend.local.postgres import free_port
 from backend.local.procfs import command_line, descendants
 from backend.local.rehearsal import Rehearsal, start_procfile_web, stop_process, wait_until_healthy
+from steps.support.http import Api
 
 
 @dataclass(frozen=True)
@@ -83,3 +84,12 @@ def port_is_free(port: int) -> bool:
         except OSError:
             return False
     return True
+
+
+def health_during_outage(rehearsal: Rehearsal, api: Api) -> httpx.Response:
+    """/health while the rehearsal's database is stopped; the database is started again before this returns."""
+    rehearsal.stop_database()
+    try:
+        return api.get("/health")
+    finally:
+        rehearsal.start_database()

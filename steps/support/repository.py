@@ -143,20 +143,6 @@ def captured_log(name: str) -> Iterator[list[str]]:
         logger.propagate = propagate
 
 
-def secret_settings_with_defaults() -> tuple[list[str], list[str]]:
-    """(fields marked secret, those of them that have any default other than None)."""
-    from backend.settings import Settings, env_name
-
-    marked, defaulted = [], []
-    for name, field in Settings.model_fields.items():
-        extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
-        if extra.get("secret"):
-            marked.append(env_name(name))
-            if field.default is not None or field.default_factory is not None:
-                defaulted.append(env_name(name))
-    return marked, defaulted
-
-
 # ------------------------------------------------------------------------------------------------ Procfile
 
 
@@ -213,6 +199,15 @@ def unlisted_routes(endpoints_section: str) -> tuple[list[str], list[str]]:
             listed.update((method, cells[1]) for method in cells[0].split())
     expected = [f"{method} {endpoint.path}" for endpoint in endpoints() for method in endpoint.methods]
     return expected, [route for route in expected if tuple(route.split(" ", 1)) not in listed]
+
+
+SECURITY_TOPICS = {"CORS": r"\bCORS\b", "JWT": r"\bJWT\b|token", "user isolation": r"isolation",
+                   "deep health check": r"health", "docs off": r"docs|documentation", "secrets": r"secret"}
+
+
+def unnamed_measures(measures_section: str) -> list[str]:
+    """The security measures the deployment relies on that the report's section does not name."""
+    return [name for name, pattern in SECURITY_TOPICS.items() if not re.search(pattern, measures_section, re.I)]
 
 
 def report_sections(markdown: str) -> dict[str, str]:

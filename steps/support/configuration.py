@@ -1,0 +1,138 @@
+"""How the service reads its configuration (US1.2, US1.3), checked in this process against Settings and the engine
+the backend builds from them, with exactly the variables a check names (``service_environment``): a Neon URL as
+Neon's console hands it out, secrets from the environment only, no hard-coded fallback anywhere.
+Decisions: history/adr/0002-asyncpg-pool-for-neon.md, 0004-neon-url-normalization-and-tls.md,
+0005-secrets-from-environment-fail-fast.md.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from typing import Any
+from uuid import uuid4
+
+from hamcrest import (
+    all_of,
+    assert_that,
+    contains_string,
+    empty,
+    equal_to,
+    greater_than,
+    has_entries,
+    has_item,
+    has_key,
+    is_,
+    less_than,
+    less_than_or_equal_to,
+    not_,
+)
+
+from backend.local.checkout import ROOT, service_environment
+from steps.support.repository import captured_log
+
+# os.getenv("BETTER_AUTH_SECRET", "<anything but empty/None>") or environ.setdefault(...): a hard-coded fallback.
+SECRET_FALLBACK = re.compile(
+    r"(getenv|environ\.get|environ\.setdefault)\(\s*['\"](BETTER_AUTH_SECRET|JWT_SECRET|DATABASE_\w*URL)['\"]\s*,"
+    r"(?!\s*(\"\"|''|None\b))", re.I)
+STARTED = re.compile(r"starting: environment=production .*pgbouncer=(\w+) pool=(\d+)\+(\d+)")
+
+
+def neon_console_url() -> str:
+    """What Neon's console hands out, with a password generated for this run (never a literal in the repo)."""
+    return (f"postgresql://neondb_owner:{secrets.token_urlsafe(18)}@ep-{uuid4().hex[:10]}-pooler"
+            ".eu-central-1.aws.neon.tech/neondb?sslmode=require&channel_binding=require")
+
+
+def production_settings(database_url: str, allowed_origin: str) -> Any:
+    """Production Settings for ``database_url`` (a throwaway secret), whatever this shell exports."""
+    from backend.settings import Settings
+
+    with service_environment():
+        return Settings(environment="production", database_url=database_url,
+                        better_auth_secret=secrets.token_urlsafe(48), cors_origins=allowed_origin)
+
+
+def pool_limits(engine: Any) -> tuple[int, int, float, float]:
+    """(size, max overflow, recycle seconds, checkout timeout) of the engine's pool. SQLAlchemy 2's QueuePool has
+    public getters for the size and the timeout only; the overflow limit and the recycle age are read where the
+    pool keeps them, here and nowhere else."""
+    pool = engine.sync_engine.pool
+    return pool.size(), pool._max_overflow, pool._recycle, pool.timeout()
+
+
+def assert_engine_for_neon(settings: Any, engine: Any) -> None:
+    """asyncpg's driver, libpq's URL options translated, TLS kept, statement cache off behind the pooler, a small
+    pool within the replica's budget, recycled before Neon suspends, failing fast."""
+    size, overflow, recycle, timeout = pool_limits(engine)
+    assert_that(engine.url.drivername, equal_to("postgresql+asyncpg"), "Neon's console URL must become asyncpg's")
+    assert_that(dict(engine.url.query), all_of(not_(has_key("sslmode")), not_(has_key("channel_binding"))),
+                "asyncpg rejects libpq's sslmode/channel_binding as arguments: they must be translated or dropped")
+    assert_that(settings.database.connect_args, has_entries(ssl="require", statement_cache_size=0),
+                "TLS kept for Neon; statement cache off behind Neon's -pooler (PgBouncer, transaction mode)")
+    assert_that(size, all_of(greater_than(0), less_than_or_equal_to(20)), "pool_size: small and non-zero")
+    assert_that(size + overflow, equal_to(sum(settings.pool_limits)),
+                "the pool may use the worker's whole share of the budget: a burst is served, never refused")
+    assert_that(size + overflow, less_than_or_equal_to(settings.database_max_connections),
+                "the pool stays within the replica's DATABASE_MAX_CONNECTIONS budget (ADR 0002)")
+    assert_that(recycle, all_of(greater_than(0), less_than(300)),
+                "connections recycled before Neon's 5-minute scale-to-zero")
+    assert_that(timeout, less_than_or_equal_to(10), "an outage gives a fast 503, not a 30 s hang")
+
+
+def logged_database_path(rehearsal: Any) -> str:
+    """The database path the rehearsal's web process says it started with (its start-up line), checked against
+    the path the rehearsal built: what ADR 0003's ``confirmed-when: database_path=…`` reads."""
+    log = rehearsal.log_path.read_text(errors="replace")
+    started = STARTED.search(log)
+    assert_that(started, not_(None), f"the web process logs its pool at start-up:\n{log[-800:]}")
+    assert started is not None
+    assert_that(started.group(1), equal_to(str(rehearsal.pgbouncer is not None)),
+                f"PgBouncer transaction-mode compatibility must match the database path ({rehearsal.database_path})")
+    return "pgbouncer-transaction" if rehearsal.pgbouncer else "direct"
+
+
+def secret_settings_with_defaults() -> tuple[list[str], list[str]]:
+    """(fields marked secret, those of them that have any default other than None)."""
+    from backend.settings import Settings, env_name
+
+    marked, defaulted = [], []
+    for name, field in Settings.model_fields.items():
+        extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+        if extra.get("secret"):
+            marked.append(env_name(name))
+            if field.default is not None or field.default_factory is not None:
+                defaulted.append(env_name(name))
+    return marked, defaulted
+
+
+def assert_secrets_only_from_environment(marked: list[str], defaulted: list[str], allowed_origin: str) -> None:
+    """Secrets are marked and have no default; no code falls back to a literal; production without them refuses
+    to start naming each; the JWT_SECRET alias is what is used; development without one makes up a random one."""
+    from pydantic import ValidationError
+
+    from backend.settings import Settings, configuration_problems
+
+    assert_that(marked, all_of(has_item("BETTER_AUTH_SECRET"), has_item("DATABASE_URL")),
+                "the settings that hold secrets are marked secret")
+    assert_that(defaulted, empty(), "a secret setting has a default: that is a hard-coded fallback")
+    fallbacks = [f"{path}:{number}" for path in sorted(ROOT.glob("backend/**/*.py"))
+                 for number, line in enumerate(path.read_text().splitlines(), 1) if SECRET_FALLBACK.search(line)]
+    assert_that(fallbacks, empty(), "os.getenv/environ.get with a default for a secret")
+    with service_environment(ENVIRONMENT="production", CORS_ORIGINS=allowed_origin):
+        try:
+            Settings()
+            problems: list[str] = []
+        except ValidationError as error:
+            problems = configuration_problems(error)
+    assert_that(" | ".join(problems), all_of(contains_string("BETTER_AUTH_SECRET"), contains_string("DATABASE_URL")),
+                "production without its secrets must refuse to configure, naming each")
+    alias = secrets.token_urlsafe(48)
+    with service_environment(ENVIRONMENT="production", DATABASE_URL=neon_console_url(), JWT_SECRET=alias,
+                             CORS_ORIGINS=allowed_origin):
+        assert_that(Settings().jwt_secret == alias, is_(True), "JWT_SECRET from the environment is the secret used")
+    with service_environment(ENVIRONMENT="development"), captured_log("backend.settings") as log:
+        first, second = Settings().jwt_secret, Settings().jwt_secret
+    assert_that(first == second, is_(False), "development without a secret must get a random one, never a fixed one")
+    assert_that(" | ".join(log), contains_string("BETTER_AUTH_SECRET is not set"),
+                "the service says it made up a secret (captured here: it is this check's, not the suite's, warning)")
