@@ -18,6 +18,8 @@ from uuid import uuid4
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
+from backend import database_tls
+
 ASYNC_DRIVER = "postgresql+asyncpg"
 ACCEPTED_SCHEMES = {"postgres", "postgresql", "postgresql+asyncpg"}
 SSL_MODES = {"disable", "allow", "prefer", "require", "verify-ca", "verify-full"}
@@ -50,6 +52,19 @@ class DatabaseTarget:
     ssl: str | None
     pgbouncer: bool
     connect_args: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def encrypted(self) -> bool:
+        """TLS is required for this connection (require, verify-ca or verify-full)."""
+        return self.ssl in database_tls.ENCRYPTED_MODES
+
+    @property
+    def on_loopback(self) -> bool:
+        return database_tls.is_loopback(self.url.host or "")
+
+    @property
+    def tls_description(self) -> str:
+        return database_tls.describe(self.ssl)
 
     @property
     def safe_description(self) -> str:
@@ -86,14 +101,16 @@ def parse_database_url(raw: str, *, pgbouncer: bool | None) -> DatabaseTarget:
         query.pop(name, None)
 
     host = url.host or ""
-    if ssl_mode is None and host.endswith(".neon.tech"):
-        ssl_mode = "require"  # Neon refuses plain-text connections; never let a pasted URL downgrade that.
+    try:
+        ssl_mode = database_tls.effective_mode(host, ssl_mode)  # Neon: verify-full, never disable
+    except ValueError as error:
+        raise ValueError(f"{error} ({shown})") from None
     behind_pgbouncer = pgbouncer if pgbouncer is not None else "-pooler." in host
 
     normalized = url.set(drivername=ASYNC_DRIVER, query=query)
     connect_args: dict[str, Any] = {}
     if ssl_mode is not None:
-        connect_args["ssl"] = ssl_mode
+        connect_args["ssl"] = database_tls.asyncpg_ssl_argument(ssl_mode)
     if behind_pgbouncer:
         connect_args.update(pgbouncer_connect_args())
     return DatabaseTarget(url=normalized, ssl=ssl_mode, pgbouncer=behind_pgbouncer, connect_args=connect_args)

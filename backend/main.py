@@ -35,8 +35,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     engine = create_engine(settings)
     app.state.engine = engine
     logger.info(
-        "starting: environment=%s database=%s pgbouncer=%s pool=%d+%d docs=%s cors_origins=%d",
-        settings.environment.value, settings.database.safe_description, settings.database.pgbouncer,
+        "starting: environment=%s database=%s tls=%s pgbouncer=%s pool=%d+%d docs=%s cors_origins=%d",
+        settings.environment.value, settings.database.safe_description, settings.database.tls_description,
+        settings.database.pgbouncer,
         *settings.pool_limits, settings.docs_are_enabled,
         len(settings.cors_origins),
     )

@@ -68,6 +68,10 @@ class Settings(BaseSettings):
         description="Neon direct (non-pooler) connection string for migrations; falls back to DATABASE_URL.",
         json_schema_extra=_meta(secret=True),
     )
+    database_allow_plaintext: bool = Field(
+        default=False,
+        description="Production only: allow a database URL without TLS to a non-loopback host (off: refused).",
+    )
     database_pgbouncer: bool | None = Field(
         default=None,
         description="Force PgBouncer transaction-mode compatibility on/off; unset: on when the host has -pooler.",
@@ -172,9 +176,9 @@ class Settings(BaseSettings):
         """Every rule broken by this configuration, each naming its variable. Empty when valid."""
         found = production_requirements_missing(self.model_dump(), self.is_production)
         if self.database_url:
-            found += _url_problem("DATABASE_URL", self.database_url)
+            found += self._url_problems("DATABASE_URL", self.database_url)
         if self.database_direct_url:
-            found += _url_problem("DATABASE_DIRECT_URL", self.database_direct_url)
+            found += self._url_problems("DATABASE_DIRECT_URL", self.database_direct_url)
         if self.database_max_connections < self.web_concurrency:
             found.append(f"DATABASE_MAX_CONNECTIONS: {self.database_max_connections} cannot be shared by "
                          f"WEB_CONCURRENCY={self.web_concurrency} workers (each needs at least one connection)")
@@ -187,6 +191,17 @@ class Settings(BaseSettings):
         if self.better_auth_jwks_url and self.is_production and not self.better_auth_jwks_url.startswith("https://"):
             found.append("BETTER_AUTH_JWKS_URL: must be an https:// URL in production")
         return found
+
+    def _url_problems(self, variable: str, url: str) -> list[str]:
+        """Malformed, or (production) not encrypted over a network without DATABASE_ALLOW_PLAINTEXT (ADR 0004)."""
+        try:
+            target = parse_database_url(url, pgbouncer=None)
+        except ValueError as error:
+            return [f"{variable}: {error}"]
+        if self.is_production and not (target.encrypted or target.on_loopback or self.database_allow_plaintext):
+            return [f"{variable}: production requires TLS to the database: add ?sslmode=verify-full (or require) "
+                    "to the URL, or set DATABASE_ALLOW_PLAINTEXT=true to accept plain text on purpose"]
+        return []
 
     # ----------------------------------------------------------------------------------------------- derived
 
@@ -250,14 +265,6 @@ def env_name(field_name: str) -> str:
     if isinstance(alias, AliasChoices):
         return str(alias.choices[0]).upper()
     return field_name.upper()
-
-
-def _url_problem(variable: str, url: str) -> list[str]:
-    try:
-        parse_database_url(url, pgbouncer=None)
-    except ValueError as error:
-        return [f"{variable}: {error}"]
-    return []
 
 
 def load_settings() -> Settings:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import ssl
 from typing import Any
 from uuid import uuid4
 
@@ -68,8 +69,10 @@ def assert_engine_for_neon(settings: Any, engine: Any) -> None:
     assert_that(engine.url.drivername, equal_to("postgresql+asyncpg"), "Neon's console URL must become asyncpg's")
     assert_that(dict(engine.url.query), all_of(not_(has_key("sslmode")), not_(has_key("channel_binding"))),
                 "asyncpg rejects libpq's sslmode/channel_binding as arguments: they must be translated or dropped")
-    assert_that(settings.database.connect_args, has_entries(ssl="require", statement_cache_size=0),
-                "TLS kept for Neon; statement cache off behind Neon's -pooler (PgBouncer, transaction mode)")
+    assert_that(settings.database.connect_args, has_entries(statement_cache_size=0),
+                "statement cache off behind Neon's -pooler (PgBouncer, transaction mode)")
+    assert_that((settings.database.ssl, getattr(settings.database.connect_args["ssl"], "verify_mode", None)),
+                equal_to(("verify-full", ssl.CERT_REQUIRED)), "TLS to Neon, its certificate verified (ADR 0004)")
     assert_that(size, all_of(greater_than(0), less_than_or_equal_to(20)), "pool_size: small and non-zero")
     assert_that(size + overflow, equal_to(sum(settings.pool_limits)),
                 "the pool may use the worker's whole share of the budget: a burst is served, never refused")

@@ -153,6 +153,15 @@ def test_the_process_serves_production_as_configured(running_web: tuple[WebProce
     assert redirect.headers["location"].startswith("https://")  # Railway's X-Forwarded-Proto is trusted
 
 
+def test_the_start_up_line_states_the_database_tls_mode(running_web: tuple[WebProcess, str]) -> None:
+    web, _ = running_web
+
+    starting = next(line for line in web.log.splitlines() if "starting:" in line)
+
+    assert " tls=none " in starting  # the rehearsal's database is on loopback: no TLS, and the log says so
+    assert "@" not in starting
+
+
 def test_oversized_bodies_are_413_over_real_http(running_web: tuple[WebProcess, str]) -> None:
     web, secret = running_web
     user_id = new_user_id()

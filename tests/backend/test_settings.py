@@ -9,6 +9,7 @@ import logging
 import random
 import re
 import secrets
+import ssl
 
 import pytest
 from pydantic import ValidationError
@@ -60,8 +61,8 @@ def test_neon_urls_normalize_to_asyncpg_with_tls_and_the_pooler_detected(raw: st
     assert (target.url.host, target.url.database, target.url.username) == (NEON_HOST, "neondb", "neondb_owner")
     assert target.url.password == NEON_PASSWORD
     assert dict(target.url.query) == {}  # neither sslmode nor channel_binding reaches asyncpg as a keyword
-    assert target.ssl == "require"
-    assert target.connect_args["ssl"] == "require"
+    assert target.ssl == "verify-full"  # Neon: verified, whatever sslmode the pasted URL asked for
+    assert_verifies_server(target.connect_args["ssl"], check_hostname=True)
     assert target.pgbouncer is True
     assert target.connect_args["statement_cache_size"] == 0
     assert target.connect_args["prepared_statement_cache_size"] == 0
@@ -78,7 +79,7 @@ def test_the_direct_endpoint_is_not_treated_as_pgbouncer_and_migrations_use_it()
     assert settings.migration_database.url.host == NEON_DIRECT_HOST
     assert settings.migration_database.pgbouncer is False
     assert "statement_cache_size" not in settings.migration_database.connect_args
-    assert settings.migration_database.ssl == "require"
+    assert settings.migration_database.ssl == "verify-full"
 
 
 @pytest.mark.parametrize(("override", "host", "expected"), [
@@ -101,7 +102,7 @@ def test_local_urls_keep_their_sslmode_and_neon_never_downgrades_silently() -> N
 
     assert (local.ssl, local.connect_args.get("ssl")) == ("disable", "disable")
     assert (plain_local.ssl, "ssl" in plain_local.connect_args) == (None, False)
-    assert neon.ssl == "require"
+    assert neon.ssl == "verify-full"
 
 
 @pytest.mark.parametrize(
@@ -124,6 +125,52 @@ def test_bad_database_urls_are_named_clearly_without_the_password(raw: str, expe
     assert expected in problems[0]
     assert NEON_PASSWORD not in problems[0]
     assert NEON_PASSWORD not in str(caught.value)
+
+
+def assert_verifies_server(argument: object, *, check_hostname: bool) -> None:
+    assert isinstance(argument, ssl.SSLContext)
+    assert argument.verify_mode is ssl.CERT_REQUIRED
+    assert argument.check_hostname is check_hostname
+    assert argument.cert_store_stats()["x509_ca"] > 0  # a CA bundle is loaded: verification can succeed
+
+
+@pytest.mark.parametrize("mode", ["disable"])
+def test_a_neon_host_never_gets_plain_text(mode: str) -> None:
+    problems = problems_of(environment="test", database_url=f"postgresql://u:p@{NEON_HOST}/neondb?sslmode={mode}")
+
+    assert len(problems) == 1
+    assert problems[0].startswith("DATABASE_URL: sslmode=disable on a Neon host")
+
+
+@pytest.mark.parametrize("mode", ["verify-ca", "verify-full"])
+def test_verifying_modes_get_a_context_with_the_system_ca_bundle(mode: str) -> None:
+    """asyncpg's own verify-* handling needs ~/.postgresql/root.crt, which Railway's image does not have."""
+    target = Settings(environment="test", database_url=f"postgresql://u:p@db.example.com/db?sslmode={mode}").database
+
+    assert target.ssl == mode
+    assert_verifies_server(target.connect_args["ssl"], check_hostname=mode == "verify-full")
+
+
+@pytest.mark.parametrize("variable", ["database_url", "database_direct_url"])
+@pytest.mark.parametrize("mode", [None, "disable", "allow", "prefer"])
+def test_production_refuses_a_database_without_tls_over_a_network(variable: str, mode: str | None) -> None:
+    url = "postgresql://u:p@db.internal.example:5432/db" + (f"?sslmode={mode}" if mode else "")
+
+    problems = problems_of(**production(**{variable: url}))
+
+    assert len(problems) == 1
+    assert problems[0].startswith(f"{variable.upper()}: production requires TLS")
+    assert "DATABASE_ALLOW_PLAINTEXT" in problems[0]
+
+
+def test_plain_text_in_production_only_when_said_so_or_on_loopback() -> None:
+    remote = "postgresql://u:p@db.internal.example:5432/db"
+
+    assert Settings(**production(database_url=remote, database_allow_plaintext=True)).database.ssl is None
+    for local in ("postgresql://u@127.0.0.1:5432/db", "postgresql://u@localhost/db", "postgresql://u@[::1]/db",
+                  "postgresql://u@/db?host=/tmp"):
+        assert Settings(**production(database_url=local)).database.on_loopback
+    assert Settings(environment="development", database_url=remote).database.ssl is None
 
 
 # ------------------------------------------------------------------------------------------------ production
