@@ -4,7 +4,8 @@ through its JWKS fetched over HTTPS (ADR 0007).
 Better Auth (integration/better-auth/) runs behind the rehearsal's TLS edge (HAProxy, a throwaway CA; ADR 0020) with
 its https:// URL as `baseURL`, so `iss`/`aud` are that URL as on Vercel and production's rule "BETTER_AUTH_JWKS_URL
 must be https://" holds. The backend process trusts the throwaway CA through SSL_CERT_FILE, as a host trusts its
-CAs; without it the same token is refused, which shows the JWKS really is fetched over verified TLS.
+CAs; without it the key set cannot be fetched and the same token is refused (503, the JWKS outage rule), which shows
+the JWKS really is fetched over verified TLS.
 """
 
 from __future__ import annotations
@@ -78,5 +79,6 @@ def test_production_refuses_it_when_the_jwks_certificate_is_not_trusted(
     with web_process(tmp_path, production(postgres, server, edge, trust_the_edge=False)) as web:
         web.wait_until_healthy()
         response = get_tasks(web, alice.id, alice.token)
-    assert response.status_code == 401, response.text
-    assert response.json() == {"detail": "signing key not found"}
+    # An untrusted certificate is a JWKS the backend cannot fetch: 503 (ADR 0007's JWKS outage rule), never a 200.
+    assert response.status_code == 503, response.text
+    assert response.json() == {"detail": "authentication keys unavailable"}
