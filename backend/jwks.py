@@ -127,4 +127,6 @@ class JwksKeys:
 def _describe(error: BaseException) -> str:
     if isinstance(error, urllib.error.HTTPError):
         return f"HTTP {error.code}"
+    if isinstance(error, urllib.error.URLError) and isinstance(error.reason, BaseException):
+        return type(error.reason).__name__  # e.g. SSLCertVerificationError, ConnectionRefusedError
     return type(error).__name__
