@@ -40,7 +40,8 @@ def verification_power(results: dict[str, Any] | None, suite_commit: str | None 
     commit = str(results.get("commit") or "unknown")
     blocks: list[Any] = [
         Paragraph((Text(f"{caught} / {len(faults)} faults caught", strong=True),
-                   Text(" — the live-safe suite run against the real app, started as production is, broken one "
+                   Text(" — the live-safe suite (and, for faults only stopping the database reveals, their own "
+                        "scenarios in local mode) run against the real app, started as production is, broken one "
                         "named way at a time. Measured at commit "), Text(commit[:12], code=True),
                    Text(f" on {results.get('measured_at', 'unknown')}: {results.get('wall_seconds', '?')} s wall time, "
                         f"{results.get('jobs', '?')} faults at a time, {results.get('cpu_seconds', '?')} CPU-seconds "
@@ -54,6 +55,11 @@ def verification_power(results: dict[str, Any] | None, suite_commit: str | None 
     blocks.append(Table(("Fault", "What is broken", "Result", "Caught by (scenario › first failing step)"),
                         tuple(_fault_row(fault) for fault in faults)))
     return Section(TITLE, blocks)
+
+
+def _with_code(text: str) -> tuple[Inline, ...]:
+    """A description's `backticked` parts as code, the rest as text."""
+    return tuple(Text(part, code=index % 2 == 1) for index, part in enumerate(text.split("`")) if part)
 
 
 def _load(results: dict[str, Any]) -> str:
@@ -99,5 +105,5 @@ def _fault_row(fault: dict[str, Any]) -> tuple[tuple[Inline, ...], ...]:
         evidence += [Break(), Text(LOCAL_ONLY)]
     must = " ".join(f"@{tag}" for tag in fault.get("must_catch", []))
     return ((Text(fault["name"], code=True), Break(), Text(fault["class"]), Break(), Text(f"must fail: {must}")),
-            (Text(fault["description"]),),
+            _with_code(fault["description"]),
             (Text(fault["status"], strong=fault["status"] != CAUGHT),), tuple(evidence))
