@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from backend.local.postgres import free_port
-from backend.local.rehearsal import start_procfile_web, stop_process, wait_until_healthy
+from backend.local.processes import stop_process
+from backend.local.rehearsal import start_procfile_web, wait_until_healthy
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ from pathlib import Path
 import httpx
 
 from backend.local.postgres import free_port
-from backend.local.rehearsal import ROOT, Rehearsal, stop_process, wait_until_healthy
+from backend.local.processes import stop_process
+from backend.local.rehearsal import ROOT, Rehearsal, wait_until_healthy
 from backend.local.tokens import mint_token
 from bench.cpu import server_pids
 

@@ -12,23 +12,19 @@ Decision: history/adr/0013-behave-live-and-local-rehearsal.md.
 from __future__ import annotations
 
 import atexit
-import os
 import secrets
 import shutil
-import signal
 import ssl
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import httpx
 
 from backend.local.checkout import ROOT, clean_environment, commit
 from backend.local.pgbouncer import LocalPgBouncer, pgbouncer_available
 from backend.local.postgres import LocalPostgres, free_port
+from backend.local.processes import stop_process, wait_until_ok
 from backend.local.tls_edge import EDGE_OFF, HAPROXY_MISSING, TlsEdge, find_haproxy
 
 ALLOWED_ORIGIN = "https://tasks-frontend.vercel.app"
@@ -170,28 +166,7 @@ def start_procfile_web(port: int, environment: dict[str, str], log_path: Path,
 
 
 def wait_until_healthy(base_url: str, process: subprocess.Popen[bytes], log_path: Path,
-                       timeout: float = STARTUP_TIMEOUT_SECONDS) -> float:
+                       timeout: float = STARTUP_TIMEOUT_SECONDS, verify: ssl.SSLContext | bool = True) -> float:
     """Seconds until ``/health`` answered 200, as Railway's healthcheck waits before routing traffic."""
-    started = time.monotonic()
-    with httpx.Client(timeout=2) as client:
-        while time.monotonic() - started < timeout:
-            if process.poll() is not None:
-                raise RuntimeError(f"the web process exited with {process.returncode}:\n{log_path.read_text()}")
-            try:
-                if client.get(f"{base_url}/health").status_code == 200:
-                    return time.monotonic() - started
-            except httpx.TransportError:
-                pass
-            time.sleep(0.05)
-    raise RuntimeError(f"/health did not answer 200 within {timeout}s:\n{log_path.read_text()}")
+    return wait_until_ok(f"{base_url}/health", process, log_path, timeout, name="the web process", verify=verify)
 
-
-def stop_process(process: subprocess.Popen[bytes] | None, timeout: float = 30) -> int | None:
-    if process is None or process.poll() is not None:
-        return None if process is None else process.returncode
-    process.send_signal(signal.SIGTERM)
-    try:
-        return process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        return process.wait()

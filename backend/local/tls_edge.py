@@ -17,10 +17,8 @@ import shutil
 import ssl
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import httpx
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -28,6 +26,7 @@ from cryptography.x509.oid import NameOID
 
 from backend.local.debian import install_package
 from backend.local.postgres import free_port
+from backend.local.processes import stop_process, wait_until_ok
 
 HAPROXY_MISSING = ("HAProxy is not installed (`apt-get install haproxy`; make test does it itself where it may): "
                    "the rehearsal serves plain HTTP, without a TLS edge")
@@ -148,29 +147,12 @@ class TlsEdge:
         with (self.work_dir / "haproxy.log").open("wb") as log:
             self.process = subprocess.Popen([self.binary, "-db", "-f", str(config)], stdout=log,
                                             stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        with httpx.Client(verify=self.ssl_context(), timeout=2) as client:
-            while time.monotonic() < deadline:
-                if self.process.poll() is not None:
-                    raise RuntimeError(f"HAProxy exited with {self.process.returncode}:\n"
-                                       f"{(self.work_dir / 'haproxy.log').read_text(errors='replace')}")
-                try:
-                    if client.get(f"{self.base_url}{self.ready_path}").status_code == 200:
-                        return self
-                except httpx.TransportError:
-                    pass
-                time.sleep(0.05)
-        self.stop()
-        raise RuntimeError(f"the TLS edge did not answer within {START_TIMEOUT_SECONDS}s")
+        wait_until_ok(f"{self.base_url}{self.ready_path}", self.process, self.work_dir / "haproxy.log",
+                      START_TIMEOUT_SECONDS, name="HAProxy", verify=self.ssl_context())
+        return self
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process, timeout=10)
 
 
 if __name__ == "__main__":

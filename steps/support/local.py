@@ -16,8 +16,9 @@ from pathlib import Path
 import httpx
 
 from backend.local.postgres import free_port
+from backend.local.processes import stop_process
 from backend.local.procfs import command_line, descendants
-from backend.local.rehearsal import Rehearsal, start_procfile_web, stop_process, wait_until_healthy
+from backend.local.rehearsal import Rehearsal, start_procfile_web, wait_until_healthy
 from steps.support.http import Api
 
 

@@ -11,7 +11,6 @@ import secrets
 import ssl
 import subprocess
 import threading
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 from backend.local.checkout import clean_environment
 from backend.local.postgres import LocalPostgres, free_port
+from backend.local.processes import stop_process, wait_until_ok
 from backend.local.rehearsal import ROOT
 from tests.node_projects import node_project_missing
 
@@ -83,28 +83,13 @@ class BetterAuthServer:
         with log_path.open("wb") as log:
             self.process = subprocess.Popen(["node", str(HARNESS / "server.mjs")], cwd=HARNESS, env=environment,
                                             stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        with httpx.Client(timeout=2) as http:
-            while time.monotonic() < deadline:
-                if self.process.poll() is not None:
-                    raise RuntimeError(f"Better Auth exited {self.process.returncode}:\n{log_path.read_text()}")
-                try:
-                    if http.get(f"{self.local_url}/api/auth/ok").status_code == 200:
-                        return self
-                except httpx.TransportError:
-                    pass
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"Better Auth did not answer within {START_TIMEOUT_SECONDS}s:\n{log_path.read_text()}")
+        wait_until_ok(f"{self.local_url}/api/auth/ok", self.process, log_path, START_TIMEOUT_SECONDS,
+                      name="Better Auth")
+        return self
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process, timeout=10)
+
 
     def key_set(self) -> dict[str, Any]:
         response = httpx.get(self.jwks_url, timeout=10, verify=self.verify)

@@ -24,6 +24,7 @@ import pytest
 
 from backend.local.checkout import ROOT, clean_environment, is_service_variable
 from backend.local.postgres import LocalPostgres, free_port
+from backend.local.processes import stop_process
 from backend.local.rehearsal import run_migrations, wait_until_healthy
 from backend.local.tokens import mint_token as make_token
 from backend.main import create_app
@@ -196,13 +197,7 @@ class WebProcess:
         wait_until_healthy(self.base_url, self.process, self.log_path, timeout)
 
     def stop(self) -> int:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
         return self.process.returncode
 
 

@@ -29,7 +29,8 @@ from typing import Any
 
 from backend.local.checkout import commit, git
 from backend.local.postgres import free_port
-from backend.local.rehearsal import ROOT, Rehearsal, start_procfile_web, stop_process, wait_until_healthy
+from backend.local.processes import stop_process
+from backend.local.rehearsal import ROOT, Rehearsal, start_procfile_web, wait_until_healthy
 from tests.mutation.app import FAULT_VARIABLE, TARGET
 from tests.mutation.catalogue import FAULTS
 from tests.mutation.fault import LIVE, Fault
