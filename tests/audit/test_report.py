@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from backend.settings import Settings
 from tests.audit.conftest import NOT_RUN_REASON, REPO, Project
 
 
@@ -236,7 +237,8 @@ def test_variables_show_markers_and_defaults_never_values(green: Project, monkey
     secret_row = next(line for line in variables.splitlines() if line.startswith("| `BETTER_AUTH_SECRET`"))
     assert "alias `JWT_SECRET`" in secret_row and "| required |" in secret_row and "| secret |" in secret_row
     pool_row = next(line for line in variables.splitlines() if line.startswith("| `DATABASE_POOL_SIZE`"))
-    assert "`5`" in pool_row and "17" not in pool_row
+    default = Settings.model_fields["database_pool_size"].default
+    assert f"`{default}`" in pool_row and "17" not in pool_row, "the schema's default, never the environment's value"
     assert "a-value-that-must-not-appear" not in green.markdown
     assert "| `PORT` |" in variables, "the Procfile's own variable is listed too"
 
