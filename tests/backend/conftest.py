@@ -8,6 +8,7 @@ Railway's pre-deploy step does. Secrets are generated at run time, never stored.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
 import socket
@@ -19,9 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 
+from backend.database import APPLICATION_NAME
 from backend.local.checkout import ROOT, clean_environment, is_service_variable
 from backend.local.postgres import LocalPostgres, free_port
 from backend.local.processes import stop_process
@@ -224,3 +227,16 @@ def port_accepts(port: int) -> bool:
     except OSError:
         return False
 
+
+async def sample_app_connections(database_url: str, done: asyncio.Event) -> list[int]:
+    """How many connections the app holds, sampled from a connection of its own until ``done``."""
+    connection = await asyncpg.connect(database_url, server_settings={"application_name": "tests-sampler"})
+    samples = []
+    try:
+        while not done.is_set():
+            samples.append(await connection.fetchval(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1", APPLICATION_NAME))
+            await asyncio.sleep(0.005)
+    finally:
+        await connection.close()
+    return samples

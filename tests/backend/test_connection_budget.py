@@ -11,14 +11,12 @@ import asyncio
 import secrets
 from pathlib import Path
 
-import asyncpg
 import httpx
 import pytest
 
-from backend.database import APPLICATION_NAME
 from backend.local.postgres import LocalPostgres
 from backend.settings import Settings
-from tests.backend.conftest import make_settings, make_token, new_user_id, web_process
+from tests.backend.conftest import make_settings, make_token, new_user_id, sample_app_connections, web_process
 from tests.backend.test_process import production_environment
 
 
@@ -39,19 +37,6 @@ def test_a_budget_smaller_than_the_workers_is_refused() -> None:
     with pytest.raises(ValueError, match="DATABASE_MAX_CONNECTIONS: 3 cannot be shared by WEB_CONCURRENCY=4"):
         Settings(environment="test", database_url="postgresql://u@db.example/db",
                  better_auth_secret=secrets.token_urlsafe(48), web_concurrency=4, database_max_connections=3)
-
-
-async def sample_app_connections(database_url: str, done: asyncio.Event) -> list[int]:
-    connection = await asyncpg.connect(database_url, server_settings={"application_name": "tests-sampler"})
-    samples = []
-    try:
-        while not done.is_set():
-            samples.append(await connection.fetchval(
-                "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1", APPLICATION_NAME))
-            await asyncio.sleep(0.005)
-    finally:
-        await connection.close()
-    return samples
 
 
 async def burst(base_url: str, user_id: str, token: str, requests: int = 240) -> list[int]:

@@ -23,7 +23,7 @@ import pytest
 from backend.database import APPLICATION_NAME, create_engine, is_connection_lost, is_database_unavailable, run
 from backend.local.postgres import LocalPostgres
 from backend.settings import Settings
-from tests.backend.conftest import Api, api_for, make_settings, serve
+from tests.backend.conftest import Api, api_for, make_settings, sample_app_connections, serve
 
 pytestmark = pytest.mark.anyio
 
@@ -274,26 +274,14 @@ async def all_tasks(user: Api) -> list[dict]:
 async def test_the_pool_never_opens_more_than_size_plus_overflow(postgres: LocalPostgres, secret: str) -> None:
     settings = make_settings(postgres.url, secret, database_pool_size=2, database_max_overflow=1)
     assert await app_connections(postgres) == []
-    samples: list[int] = []
     done = asyncio.Event()
-
-    async def sample() -> None:
-        connection = await asyncpg.connect(postgres.url, server_settings={"application_name": "tests-sampler"})
-        try:
-            while not done.is_set():
-                samples.append(await connection.fetchval(
-                    "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1", APPLICATION_NAME))
-                await asyncio.sleep(0.005)
-        finally:
-            await connection.close()
-
     async with serve(settings) as http:
         user = api_for(http, secret)
-        sampler = asyncio.ensure_future(sample())
+        sampler = asyncio.ensure_future(sample_app_connections(postgres.url, done))
         responses = await asyncio.gather(*[user.create(f"task {n}") for n in range(40)],
                                          *[user.list(limit=10) for _ in range(40)])
         done.set()
-        await sampler
+        samples = await sampler
 
     assert Counter(response.status_code for response in responses) == {201: 40, 200: 40}
     assert samples and max(samples) <= 3
