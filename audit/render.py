@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
+from typing import NamedTuple
 from urllib.parse import quote
 
 from audit.document import Badge, Block, Break, Bullets, CodeBlock, Document, Inline, Link, Paragraph
@@ -31,6 +33,30 @@ BADGE_CLASS = {
 }
 
 
+class Format(NamedTuple):
+    """How one format writes each kind of inline (every argument already comes unescaped)."""
+
+    line_break: str
+    badge: Callable[[Status], str]
+    link: Callable[[Link], str]
+    code: Callable[[str], str]
+    text: Callable[[str], str]
+    strong: Callable[[str], str]  # of escaped text
+
+
+def _inline(inline: Inline, form: Format) -> str:
+    if isinstance(inline, Break):
+        return form.line_break
+    if isinstance(inline, Badge):
+        return form.badge(inline.status)
+    if isinstance(inline, Link):
+        return form.link(inline)
+    if inline.code:
+        return form.code(inline.value) if inline.value.strip() else ""
+    text = form.text(inline.value)
+    return form.strong(text) if inline.strong else text
+
+
 # ------------------------------------------------------------------------------------------------- Markdown
 
 
@@ -51,21 +77,15 @@ def md_href(href: str) -> str:
     return quote(href, safe="/#.-_~%:?=&")
 
 
-def _md_inline(inline: Inline) -> str:
-    if isinstance(inline, Break):
-        return "<br>"
-    if isinstance(inline, Badge):
-        return f"{BADGE_EMOJI[inline.status]} {md_text(inline.status.value)}"
-    if isinstance(inline, Link):
-        return f"[{md_text(inline.text)}]({md_href(inline.href)})"
-    if inline.code:
-        return md_code(inline.value) if inline.value.strip() else ""
-    text = md_text(inline.value)
-    return f"**{text.strip()}**" if inline.strong and text.strip() else text
+MARKDOWN = Format(
+    line_break="<br>", badge=lambda status: f"{BADGE_EMOJI[status]} {md_text(status.value)}",
+    link=lambda link: f"[{md_text(link.text)}]({md_href(link.href)})", code=md_code, text=md_text,
+    strong=lambda text: f"**{text.strip()}**" if text.strip() else text,
+)
 
 
 def _md_inlines(inlines: tuple[Inline, ...]) -> str:
-    return "".join(_md_inline(inline) for inline in inlines)
+    return "".join(_inline(inline, MARKDOWN) for inline in inlines)
 
 
 def _md_block(block: Block) -> str:
@@ -110,21 +130,17 @@ pre{background:#f6f8fa;padding:.75rem;overflow-x:auto;white-space:pre-wrap}
 """
 
 
-def _html_inline(inline: Inline) -> str:
-    if isinstance(inline, Break):
-        return "<br>"
-    if isinstance(inline, Badge):
-        return f'<span class="badge {BADGE_CLASS[inline.status]}">{html.escape(inline.status.value)}</span>'
-    if isinstance(inline, Link):
-        return f'<a href="{html.escape(inline.href, quote=True)}">{html.escape(inline.text)}</a>'
-    text = html.escape(inline.value)
-    if inline.code:
-        return f"<code>{text}</code>" if inline.value.strip() else ""
-    return f"<strong>{text}</strong>" if inline.strong else text
+HTML = Format(
+    line_break="<br>",
+    badge=lambda status: f'<span class="badge {BADGE_CLASS[status]}">{html.escape(status.value)}</span>',
+    link=lambda link: f'<a href="{html.escape(link.href, quote=True)}">{html.escape(link.text)}</a>',
+    code=lambda value: f"<code>{html.escape(value)}</code>", text=html.escape,
+    strong=lambda text: f"<strong>{text}</strong>",
+)
 
 
 def _html_inlines(inlines: tuple[Inline, ...]) -> str:
-    return "".join(_html_inline(inline) for inline in inlines)
+    return "".join(_inline(inline, HTML) for inline in inlines)
 
 
 def _html_block(block: Block) -> str:
