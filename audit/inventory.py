@@ -132,7 +132,7 @@ def _route_key(route: Any) -> tuple[str, tuple[str, ...]]:
 
 
 def _endpoint(route: Any, *, docs_only: bool) -> Endpoint:
-    from backend.auth import current_user_id
+    from backend.dependencies import current_user_id
 
     methods = tuple(sorted(getattr(route, "methods", None) or (), key=_method_order))
     dependant = getattr(route, "dependant", None)
@@ -156,13 +156,15 @@ def _dependency_calls(dependant: Any) -> list[Any]:
 
 
 def _purpose(route: Any) -> str:
-    """The endpoint's docstring, else its summary, else its name in words plus its module's first sentence."""
+    """What the route says it is for, to its stakeholders (``description=``, else ``summary=``); a route without
+    either (the docs pages): its endpoint's docstring, else its name in words plus its module's first sentence."""
+    for text in (getattr(route, "description", None), getattr(route, "summary", None)):
+        if text:
+            return _first_paragraph(str(text))
     endpoint = getattr(route, "endpoint", None)
     doc = _first_paragraph(getattr(endpoint, "__doc__", None))
     if doc:
         return doc
-    if getattr(route, "summary", None):
-        return str(route.summary)
     name = str(getattr(route, "name", "") or "").replace("_", " ").capitalize()
     module = sys.modules.get(getattr(endpoint, "__module__", "") or "")
     ours = module is not None and module.__name__.startswith("backend")

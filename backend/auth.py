@@ -1,4 +1,5 @@
-"""Who is calling: verify the Better Auth JWT and enforce that a user only reaches their own path.
+"""Who is calling: verify the Better Auth JWT (the dependencies that enforce a user only reaches their own path
+are in ``backend.dependencies``).
 
 Spec: US2 scenario 3 (user isolation), US1 scenario 3 (secret only from the environment). Decision:
 history/adr/0007-pyjwt-hs256-and-jwks.md.
@@ -12,14 +13,12 @@ The algorithm whitelist is explicit in both: a token cannot choose ``none`` or s
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Any
 
 import jwt
-from fastapi import Depends, HTTPException, Request, status
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import HTTPBearer
 
-from backend.jwks import JwksKeys, KeysUnavailable, UnknownKey
-from backend.schemas import UserId
+from backend.jwks import JwksKeys, UnknownKey
 from backend.settings import Settings
 
 SHARED_SECRET_ALGORITHMS = ["HS256"]
@@ -106,39 +105,3 @@ class TokenVerifier:
             raise InvalidToken("token expired") from error
         except jwt.PyJWTError as error:
             raise InvalidToken("invalid token") from error
-
-
-def _unauthorized(detail: str) -> HTTPException:
-    return HTTPException(
-        status_code=status.HTTP_401_UNAUTHORIZED, detail=detail, headers={"WWW-Authenticate": "Bearer"}
-    )
-
-
-async def current_user_id(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
-) -> str:
-    """The authenticated user's id (the token's ``sub``); 401 otherwise."""
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise _unauthorized("not authenticated")
-    verifier: TokenVerifier = request.app.state.token_verifier
-    try:
-        return await verifier.subject(credentials.credentials)
-    except InvalidToken as error:
-        raise _unauthorized(str(error)) from None
-    except KeysUnavailable:
-        # Not the client's fault and not a verdict on the token: retry shortly (ADR 0007).
-        raise HTTPException(status_code=status.HTTP_503_SERVICE_UNAVAILABLE, detail="authentication keys unavailable",
-                            headers={"Retry-After": str(KEYS_UNAVAILABLE_RETRY_AFTER_SECONDS)}) from None
-
-
-async def authorized_user_id(
-    user_id: UserId, token_user_id: Annotated[str, Depends(current_user_id)]
-) -> str:
-    """The path's user id, once proven to be the caller's own: 403 when it is someone else's."""
-    if user_id != token_user_id:
-        raise HTTPException(status_code=status.HTTP_403_FORBIDDEN, detail="not allowed to access this user's tasks")
-    return token_user_id
-
-
-AuthorizedUserId = Annotated[str, Depends(authorized_user_id)]

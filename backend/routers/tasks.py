@@ -9,10 +9,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from backend import task_store
-from backend.auth import AuthorizedUserId
+from backend.dependencies import AuthorizedUserId, engine_of
 from backend.schemas import ErrorBody, TaskCreate, TaskId, TaskRead, TaskUpdate
 
 router = APIRouter(
@@ -38,14 +37,13 @@ def _found(row: task_store.Row | None) -> task_store.Row:
     return row
 
 
-def _engine(request: Request) -> AsyncEngine:
-    """Each route runs one statement through backend.task_store, which takes a pooled connection and gives it back
-    before the route returns: nothing is held while the response is serialized and sent (ADR 0002). The engine is
-    reached through ``request`` rather than a dependency: one dependency less to solve per request (ADR 0018)."""
-    return request.app.state.engine
+# Each route runs one statement through backend.task_store on a pooled connection given back before the route
+# returns: nothing is held while the response is sent (ADR 0002). The engine comes from ``engine_of(request)``,
+# not a dependency: one dependency less to solve per request (ADR 0018).
 
 
-@router.get("", response_model=list[TaskRead])
+@router.get("", response_model=list[TaskRead], summary="List your tasks",
+            description="Your tasks, newest first; filter by completion, page with limit and offset.")
 async def list_tasks(
     user_id: AuthorizedUserId,
     request: Request,
@@ -53,36 +51,40 @@ async def list_tasks(
     limit: Annotated[int, Query(ge=1, le=100)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[task_store.Row]:
-    """The caller's tasks, newest first."""
-    return await task_store.list_tasks(_engine(request), user_id, completed, limit, offset)
+    return await task_store.list_tasks(engine_of(request), user_id, completed, limit, offset)
 
 
-@router.post("", response_model=TaskRead, status_code=status.HTTP_201_CREATED)
+@router.post("", response_model=TaskRead, status_code=status.HTTP_201_CREATED, summary="Create a task",
+             description="A new open task for you; answered once it is stored.")
 async def create_task(user_id: AuthorizedUserId, body: TaskCreate, request: Request) -> task_store.Row:
     # 201 is sent only after the INSERT returned, i.e. committed: an acknowledged task is durable.
-    return await task_store.create_task(_engine(request), user_id, body.title, body.description)
+    return await task_store.create_task(engine_of(request), user_id, body.title, body.description)
 
 
-@router.get("/{task_id}", response_model=TaskRead, responses=NOT_FOUND)
+@router.get("/{task_id}", response_model=TaskRead, responses=NOT_FOUND, summary="Read a task",
+            description="One of your tasks; another user's task is answered as not found.")
 async def read_task(user_id: AuthorizedUserId, task_id: TaskId, request: Request) -> task_store.Row:
-    return _found(await task_store.read_task(_engine(request), user_id, task_id))
+    return _found(await task_store.read_task(engine_of(request), user_id, task_id))
 
 
-@router.put("/{task_id}", response_model=TaskRead, responses=NOT_FOUND)
+@router.put("/{task_id}", response_model=TaskRead, responses=NOT_FOUND, summary="Update a task",
+            description="Replace the title, description and completion of one of your tasks.")
 async def update_task(user_id: AuthorizedUserId, task_id: TaskId, body: TaskUpdate,
                       request: Request) -> task_store.Row:
-    return _found(await task_store.update_task(_engine(request), user_id, task_id, body.title, body.description,
+    return _found(await task_store.update_task(engine_of(request), user_id, task_id, body.title, body.description,
                                                body.completed))
 
 
-@router.delete("/{task_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
+@router.delete("/{task_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND, summary="Delete a task",
+               description="Remove one of your tasks for good.")
 async def delete_task(user_id: AuthorizedUserId, task_id: TaskId, request: Request) -> Response:
-    if not await task_store.delete_task(_engine(request), user_id, task_id):
+    if not await task_store.delete_task(engine_of(request), user_id, task_id):
         raise _not_found()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.patch("/{task_id}/complete", response_model=TaskRead, responses=NOT_FOUND)
+@router.patch("/{task_id}/complete", response_model=TaskRead, responses=NOT_FOUND,
+              summary="Toggle a task's completion", description="Mark one of your tasks done, or not done again.")
 async def toggle_complete(user_id: AuthorizedUserId, task_id: TaskId, request: Request) -> task_store.Row:
-    """Flip ``completed`` in one statement, so two concurrent toggles cannot both read the old value."""
-    return _found(await task_store.toggle_task(_engine(request), user_id, task_id))
+    # One statement flips ``completed``, so two concurrent toggles cannot both read the old value.
+    return _found(await task_store.toggle_task(engine_of(request), user_id, task_id))

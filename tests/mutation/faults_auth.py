@@ -9,8 +9,9 @@ import jwt
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials
 
-from backend import auth
-from backend.auth import InvalidToken, TokenVerifier, bearer_scheme, current_user_id
+from backend import dependencies
+from backend.auth import InvalidToken, TokenVerifier, bearer_scheme
+from backend.dependencies import current_user_id, token_verifier_of
 from backend.schemas import UserId
 from tests.mutation.fault import Fault, FaultClass, Injection
 
@@ -97,7 +98,7 @@ async def _path_user_without_subject(
     """A signed token without ``sub`` is taken to be for whichever user's path it is sent to."""
     if credentials is None:
         raise _unauthorized()
-    verifier: TokenVerifier = request.app.state.token_verifier
+    verifier = token_verifier_of(request)
     try:
         claims = jwt.decode(credentials.credentials, verifier.secret, algorithms=["HS256"], leeway=verifier.leeway,
                             options={"require": ["exp"]})
@@ -115,7 +116,7 @@ async def _path_user_trusted(user_id: UserId, token_user_id: Annotated[str, Depe
 
 def override_authorization(replacement: Any) -> Any:
     def inject(injection: Injection) -> None:
-        injection.after(lambda app: app.dependency_overrides.__setitem__(auth.authorized_user_id, replacement))
+        injection.after(lambda app: app.dependency_overrides.__setitem__(dependencies.authorized_user_id, replacement))
 
     return inject
 

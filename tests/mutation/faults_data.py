@@ -13,15 +13,15 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import Boolean, bindparam, delete, func, select, update
 
-from backend import auth, errors, task_store
-from backend.auth import current_user_id
+from backend import dependencies, errors, task_store
 from backend.database import DatabaseProbe, probe_database
+from backend.dependencies import current_user_id, engine_of, settings_of
 from backend.routers import health
 from backend.schemas import TaskCreate, TaskId, TaskRead, UserId
 from tests.mutation.fault import LOCAL, Fault, FaultClass, Injection, replace_route
 
 ISOLATION, HEALTH, ROBUSTNESS = FaultClass.ISOLATION, FaultClass.HEALTH, FaultClass.ROBUSTNESS
-User = auth.AuthorizedUserId
+User = dependencies.AuthorizedUserId
 TASKS = "/api/{user_id}/tasks"
 TASK, TOGGLE = f"{TASKS}/{{task_id}}", f"{TASKS}/{{task_id}}/complete"
 HEALTH_CACHE_SECONDS = 60
@@ -36,10 +36,6 @@ def route(method: str, path: str, endpoint: Callable[..., Any], **options: Any) 
 def statement(name: str, replacement: Any) -> Callable[[Injection], None]:
     """Replace one of ``backend.task_store``'s compiled statements (looked up when a route runs)."""
     return lambda injection: injection.patch(task_store, name, task_store._compile(replacement))
-
-
-def _engine(request: Request) -> Any:
-    return request.app.state.engine
 
 
 # ------------------------------------------------------------------------------------------------ isolation
@@ -65,9 +61,9 @@ def list_unfiltered_when(forgets: Callable[[set[str]], bool]) -> Callable[[Injec
                          limit: Annotated[int, Query(ge=1, le=100)] = 100,
                          offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> list[task_store.Row]:
         if not forgets(set(request.query_params)):
-            return await task_store.list_tasks(_engine(request), user_id, completed, limit, offset)
+            return await task_store.list_tasks(engine_of(request), user_id, completed, limit, offset)
         chosen = unfiltered if completed is None else by_completion
-        return await task_store._fetch(_engine(request), chosen, idempotent=True, completed=completed, limit=limit,
+        return await task_store._fetch(engine_of(request), chosen, idempotent=True, completed=completed, limit=limit,
                                        offset=offset)
 
     return route("GET", TASKS, list_tasks)
@@ -79,7 +75,7 @@ def unfiltered_list(injection: Injection) -> None:
 
 
 async def read_says_forbidden(user_id: User, task_id: TaskId, request: Request) -> task_store.Row:
-    rows = await task_store._fetch(_engine(request), task_store._compile(ANY_READ), idempotent=True, task_id=task_id)
+    rows = await task_store._fetch(engine_of(request), task_store._compile(ANY_READ), idempotent=True, task_id=task_id)
     if not rows:
         raise HTTPException(status_code=status.HTTP_404_NOT_FOUND, detail="task not found")
     if rows[0]["user_id"] != user_id:  # "more helpful" than 404, and tells an attacker which ids exist
@@ -90,7 +86,7 @@ async def read_says_forbidden(user_id: User, task_id: TaskId, request: Request) 
 async def create_in_any_path(user_id: UserId, token_user_id: Annotated[str, Depends(current_user_id)],
                              body: TaskCreate, request: Request) -> task_store.Row:
     """Create checks that the caller is signed in, not that the path is theirs: tasks can be planted on anyone."""
-    return await task_store.create_task(_engine(request), user_id, body.title, body.description)
+    return await task_store.create_task(engine_of(request), user_id, body.title, body.description)
 
 
 ISOLATION_FAULTS = [
@@ -137,10 +133,10 @@ def _cached_probe() -> Callable[..., Any]:
 
 
 async def health_always_200(request: Request) -> dict[str, Any]:
-    probe = await probe_database(request.app.state.engine, request.app.state.settings.health_timeout)
+    probe = await probe_database(engine_of(request), settings_of(request).health_timeout)
     return {"status": "ok" if probe.reachable else "degraded", "database": "ok" if probe.reachable else "unreachable",
-            "environment": request.app.state.settings.environment.value,
-            "version": request.app.state.settings.version, "database_latency_ms": probe.latency_ms}
+            "environment": settings_of(request).environment.value,
+            "version": settings_of(request).version, "database_latency_ms": probe.latency_ms}
 
 
 def health_body(extra: Callable[[Request], dict[str, Any]]) -> Callable[[Injection], None]:
@@ -152,13 +148,13 @@ def health_body(extra: Callable[[Request], dict[str, Any]]) -> Callable[[Injecti
 
 
 def _configuration(request: Request) -> dict[str, Any]:
-    settings = request.app.state.settings
+    settings = settings_of(request)
     return {"config": {"database_url": settings.database_url, "cors_origins": settings.cors_origins,
                        "pool": [settings.database_pool_size, settings.database_max_overflow]}}
 
 
 def _driver_and_host(request: Request) -> dict[str, Any]:
-    url = request.app.state.engine.url
+    url = engine_of(request).url
     return {"database": f"ok ({url.drivername} at {url.host}:{url.port})"}
 
 
@@ -186,20 +182,20 @@ class LaxTask(BaseModel):
 
 async def create_lax(user_id: User, body: LaxTask, request: Request) -> task_store.Row:
     """No length limits: PostgreSQL's varchar(200) is left to refuse a long title (as a 500)."""
-    return await task_store.create_task(_engine(request), user_id, body.title, body.description)
+    return await task_store.create_task(engine_of(request), user_id, body.title, body.description)
 
 
 async def create_decoding_by_hand(request: Request, user_id: User) -> task_store.Row:
     body = TaskCreate.model_validate(json.loads((await request.body()).decode("utf-8")))
-    return await task_store.create_task(_engine(request), user_id, body.title, body.description)
+    return await task_store.create_task(engine_of(request), user_id, body.title, body.description)
 
 
 async def list_unbounded(user_id: User, request: Request, limit: int = 100, offset: int = 0) -> list[task_store.Row]:
-    return await task_store.list_tasks(_engine(request), user_id, None, limit, offset)
+    return await task_store.list_tasks(engine_of(request), user_id, None, limit, offset)
 
 
 async def read_unvalidated_id(user_id: User, task_id: str, request: Request) -> task_store.Row:
-    row = await task_store.read_task(_engine(request), user_id, task_id)  # type: ignore[arg-type]
+    row = await task_store.read_task(engine_of(request), user_id, task_id)  # type: ignore[arg-type]
     if row is None:
         raise HTTPException(status_code=status.HTTP_404_NOT_FOUND, detail="task not found")
     return row
@@ -226,7 +222,7 @@ def verbose_errors_on_unbounded_list(injection: Injection) -> None:
 
 
 def _unbounded_user_ids(app: FastAPI) -> None:
-    app.dependency_overrides[auth.authorized_user_id] = _unbounded_user
+    app.dependency_overrides[dependencies.authorized_user_id] = _unbounded_user
 
 
 INPUT_FAULTS = [
