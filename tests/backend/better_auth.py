@@ -10,12 +10,10 @@ import json
 import secrets
 import ssl
 import subprocess
-import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +25,7 @@ from backend.local.checkout import clean_environment
 from backend.local.postgres import LocalPostgres, free_port
 from backend.local.processes import stop_process, wait_until_ok
 from backend.local.rehearsal import ROOT
+from tests.backend.conftest import loopback_server, send_json
 from tests.node_projects import node_project_missing
 
 HARNESS = ROOT / "integration" / "better-auth"
@@ -142,23 +141,5 @@ def _fresh_public_jwk(algorithm: str) -> dict[str, Any]:
 def served_key_set(key_set: dict[str, Any]) -> Iterator[str]:
     """Serve ``key_set`` as a JWKS on loopback (the standard library's HTTP server); yields its URL."""
     body = json.dumps(key_set).encode()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/api/auth/jwks"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with loopback_server(lambda handler: send_json(handler, body)) as port:
+        yield f"http://127.0.0.1:{port}/api/auth/jwks"

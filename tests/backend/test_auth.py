@@ -10,11 +10,9 @@ import base64
 import hashlib
 import hmac
 import json
-import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import anyio
@@ -27,7 +25,16 @@ from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm
 from backend.jwks import REFETCH_COOLDOWN_SECONDS as JWKS_REFETCH_COOLDOWN_SECONDS
 from backend.local.postgres import LocalPostgres, free_port
 from backend.settings import Settings
-from tests.backend.conftest import Api, api_for, make_settings, make_token, new_user_id, serve
+from tests.backend.conftest import (
+    Api,
+    api_for,
+    loopback_server,
+    make_settings,
+    make_token,
+    new_user_id,
+    send_json,
+    serve,
+)
 
 pytestmark = [
     pytest.mark.anyio,
@@ -254,27 +261,8 @@ def signing_keys() -> dict[str, SigningKey]:
 @pytest.fixture
 def jwks(signing_keys: dict[str, SigningKey]) -> Iterator[JwksServer]:
     state = JwksServer(keys=list(signing_keys.values()))
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            body = state.body()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", state.port), Handler)
-    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
-    thread.start()
-    try:
+    with loopback_server(lambda handler: send_json(handler, state.body()), state.port):
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import threading
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import anyio
 import httpx
@@ -21,7 +21,7 @@ import pytest
 
 from backend.jwks import FAILURE_COOLDOWN_SECONDS, REFETCH_COOLDOWN_SECONDS
 from backend.local.postgres import LocalPostgres, free_port
-from tests.backend.conftest import Api, make_settings, new_user_id, serve
+from tests.backend.conftest import Api, loopback_server, make_settings, new_user_id, send_json, serve
 from tests.backend.test_auth import SigningKey, generate_key
 
 pytestmark = pytest.mark.anyio
@@ -54,12 +54,7 @@ class FlakyJwks:
         if self.mode == "fail":
             handler.send_error(503)
             return
-        body = json.dumps({"keys": [key.public_jwk for key in self.keys]}).encode()
-        handler.send_response(200)
-        handler.send_header("Content-Type", "application/json")
-        handler.send_header("Content-Length", str(len(body)))
-        handler.end_headers()
-        handler.wfile.write(body)
+        send_json(handler, json.dumps({"keys": [key.public_jwk for key in self.keys]}).encode())
 
 
 @pytest.fixture
@@ -70,24 +65,11 @@ def eddsa() -> SigningKey:
 @pytest.fixture
 def endpoint(eddsa: SigningKey) -> Iterator[FlakyJwks]:
     state = FlakyJwks(keys=[eddsa])
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            state.answer(self)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", state.port), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
-    thread.start()
-    try:
-        yield state
-    finally:
-        state.released.set()
-        server.shutdown()
-        server.server_close()
+    with loopback_server(state.answer, state.port):
+        try:
+            yield state
+        finally:
+            state.released.set()  # a hanging answer lets go, so that the server can shut down
 
 
 @pytest.fixture
