@@ -106,7 +106,8 @@ async def pgbouncer_counts(port: int, own_ports: set[int] | None = None) -> tupl
     clients, pools = _tables(await pgbouncer_admin(port, "SHOW CLIENTS", "SHOW POOLS"))
     app_clients = sum(1 for row in clients if row.get("application_name") == APPLICATION_NAME)
     servers = sum(int(row[state]) for row in pools if row.get("database") == DATABASE for state in SERVER_STATES)
-    own = sum(1 for row in clients if row.get("port", "").isdigit() and int(row["port"]) in (own_ports or set()))
+    # Distinct ports: PgBouncer may still list a closed client while a new one reuses its port.
+    own = len({int(row["port"]) for row in clients if row.get("port", "").isdigit()} & (own_ports or set()))
     return app_clients, servers, own
 
 
