@@ -76,9 +76,19 @@ def probe(api: Api, mint: TokenMint, user: ThrowawayUser) -> dict[str, httpx.Res
     long_user = ThrowawayUser(LONG_ID, mint.valid(LONG_ID))
     answers["user id over 128 characters"] = api.request("POST", tasks_path(long_user.id), token=long_user.token,
                                                          json_body={"title": "t"})
-    answers["128 KiB body"] = api.request("POST", tasks_path(user.id), token=user.token, headers=json_type,
-                                        content=b'{"title": "' + b"x" * OVERSIZED_BODY_BYTES + b'"}')
+    answers["128 KiB body"] = oversized_post(api, user)
     return answers
+
+
+def oversized_post(api: Api, user: ThrowawayUser) -> httpx.Response:
+    """A body over the limit. The server answers 413 before reading it and closes the connection; if that close
+    overtakes the answer (a reset while the client still sends), the request is sent once more, on a new one."""
+    body = b'{"title": "' + b"x" * OVERSIZED_BODY_BYTES + b'"}'
+    headers = {"Content-Type": "application/json"}
+    try:
+        return api.request("POST", tasks_path(user.id), token=user.token, headers=headers, content=body)
+    except AssertionError:
+        return api.request("POST", tasks_path(user.id), token=user.token, headers=headers, content=body)
 
 
 def assert_client_errors(answers: dict[str, httpx.Response]) -> None:
