@@ -25,6 +25,7 @@ LEAK_MARKERS = ("traceback", 'file "', "sqlalchemy", "asyncpg", "psycopg", "post
 # What a response header must not name: the server software or the framework (and with them, their versions).
 SOFTWARE = re.compile(r"uvicorn|gunicorn|hypercorn|starlette|fastapi|python|pydantic", re.I)
 VERSION = re.compile(r"\d+\.\d+")
+SCHEMA_MARKERS = ("swagger", "redoc", "openapi", "/api/{user_id}")
 REVEALING_HEADERS = ("x-powered-by", "x-aspnet-version", "x-runtime", "x-version")
 OVERSIZED_BODY_BYTES = 128 * 1024  # twice MAX_BODY_BYTES' 64 KiB default: must be a 413
 LONG_ID = "u" * 129  # one over the contract's 128-character user id
@@ -111,6 +112,21 @@ def assert_no_software_named(responses: Iterable[httpx.Response]) -> None:
         for name in REVEALING_HEADERS:
             assert_that(response.headers.get(name), is_in([None]),
                         f"the {name} header reveals the stack\n{describe(response)}\n")
+
+
+def assert_tokens_refused(api: Api, path: str, tokens: dict[str, str]) -> None:
+    for kind, token in tokens.items():
+        checks.status_is(api.get(path, token=token), 401,
+                         f"a token {kind} must be refused: the service may trust its own secret only")
+
+
+def assert_docs_closed(api: Api, prefixes: Iterable[str], documents: Iterable[str]) -> None:
+    """FR-006 under other prefixes: a docs route mounted at ``/api/docs`` is as open as ``/docs``."""
+    for prefix in prefixes:
+        for document in documents:
+            response = api.get(f"{prefix}/{document}")
+            checks.status_is(response, 404, f"{prefix}/{document}: docs must be closed under any prefix (FR-006)")
+            checks.body_lacks(response, SCHEMA_MARKERS, "the API schema leaked")
 
 
 def delete_every_task(api: Api, user: ThrowawayUser) -> None:

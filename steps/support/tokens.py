@@ -78,6 +78,10 @@ class TokenMint:
             return {f"signed with the well-known key #{number}": self._sign(subject, key)
                     for number, key in enumerate(WELL_KNOWN_KEYS, 1)}
 
+    def foreign_key_tokens(self, subject: str) -> dict[str, str]:
+        """Valid-looking tokens signed with any key but the deployment's: well-known defaults, self-supplied."""
+        return {**self.signed_with_well_known_keys(subject), "self-keyed (jwk header)": self.self_keyed(subject)}
+
     def self_keyed(self, subject: str) -> str:
         """Signed with a fresh key that the token carries in its own ``jwk`` header (CVE-2018-0114's pattern)."""
         key = secrets.token_bytes(32)
