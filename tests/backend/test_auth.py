@@ -316,34 +316,38 @@ async def test_an_unknown_kid_refetches_the_key_set_so_rotation_works_and_withdr
     await assert_rejected(new, old.token)  # withdrawn from the JWKS: no longer trusted
 
 
+async def owner_signing_with(http: httpx.AsyncClient, key: SigningKey) -> Api:
+    """A new user who owns a task and calls with tokens ``key`` signs."""
+    user_id = new_user_id()
+    owner = Api(http, user_id, key.token(user_id))
+    await owner.created("owned")
+    return owner
+
+
 async def test_a_token_signed_by_a_key_outside_the_jwks_is_401(
     jwks_http: httpx.AsyncClient, signing_keys: dict[str, SigningKey]
 ) -> None:
-    user_id = new_user_id()
-    owner = Api(jwks_http, user_id, signing_keys["ES256"].token(user_id))
-    await owner.created("owned")
+    owner = await owner_signing_with(jwks_http, signing_keys["ES256"])
     stranger = generate_key("ES256", "es256-1")  # same kid as a published key, different key
     unpublished = generate_key("EdDSA", "not-published")
 
-    await assert_rejected(owner, stranger.token(user_id))
-    await assert_rejected(owner, unpublished.token(user_id))
-    await assert_rejected(owner, signing_keys["ES256"].token(user_id, kid="eddsa-1"))  # kid of another key type
+    await assert_rejected(owner, stranger.token(owner.user_id))
+    await assert_rejected(owner, unpublished.token(owner.user_id))
+    await assert_rejected(owner, signing_keys["ES256"].token(owner.user_id, kid="eddsa-1"))  # kid of another type
 
 
 async def test_hs256_forged_with_the_published_public_key_is_401(
     jwks_http: httpx.AsyncClient, signing_keys: dict[str, SigningKey]
 ) -> None:
     """The classic algorithm-confusion attack: the public key is public, so it must never work as an HMAC secret."""
-    user_id = new_user_id()
-    owner = Api(jwks_http, user_id, signing_keys["RS256"].token(user_id))
-    await owner.created("owned")
+    owner = await owner_signing_with(jwks_http, signing_keys["RS256"])
 
     for key in signing_keys.values():
         for secret_material in (key.public_pem, json.dumps(key.public_jwk).encode()):
-            forged = hmac_forged_token(claims_for(user_id), secret_material,
+            forged = hmac_forged_token(claims_for(owner.user_id), secret_material,
                                        {"alg": "HS256", "typ": "JWT", "kid": key.kid})
             await assert_rejected(owner, forged)
-    await assert_rejected(owner, unsigned_token(claims_for(user_id), {"alg": "none", "kid": "rs256-1"}) + ".")
+    await assert_rejected(owner, unsigned_token(claims_for(owner.user_id), {"alg": "none", "kid": "rs256-1"}) + ".")
 
 
 async def test_hs256_with_the_shared_secret_still_works_in_jwks_mode(jwks_http: httpx.AsyncClient, secret: str) -> None:
