@@ -22,9 +22,10 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from backend.database import UNAVAILABLE_ERRORS, is_database_unavailable
+from backend.middleware import HttpMiddleware
 from backend.schemas import ErrorBody, ValidationErrorBody
 
 logger = logging.getLogger("backend.errors")
@@ -152,7 +153,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _database_error)
 
 
-class FaultBarrier:
+class FaultBarrier(HttpMiddleware):
     """Answers a fault the routes' handlers did not (a bug) with a JSON 500 and logs its traceback once.
 
     Starlette's last-resort handler re-raises after answering so that the server can log the error, and uvicorn
@@ -161,13 +162,7 @@ class FaultBarrier:
     only be logged: uvicorn then closes the connection.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = False
 
         async def tracking_send(message: Message) -> None:

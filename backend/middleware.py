@@ -16,20 +16,33 @@ SECURITY_HEADERS = [
 ]
 
 
-class BodySizeLimit:
-    """Answer 413 before reading more than ``max_bytes``: an oversized body never reaches JSON parsing. Answer 408
-    when the body is not received within ``read_timeout`` seconds of the first read: a client trickling its body
-    must not hold a request (and what it holds) open indefinitely."""
+class HttpMiddleware:
+    """A pure-ASGI middleware for HTTP requests (``handle``); every other scope (lifespan) passes straight through."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int, read_timeout: float) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.max_bytes = max_bytes
-        self.read_timeout = read_timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        await self.handle(scope, receive, send)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raise NotImplementedError
+
+
+class BodySizeLimit(HttpMiddleware):
+    """Answer 413 before reading more than ``max_bytes``: an oversized body never reaches JSON parsing. Answer 408
+    when the body is not received within ``read_timeout`` seconds of the first read: a client trickling its body
+    must not hold a request (and what it holds) open indefinitely."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, read_timeout: float) -> None:
+        super().__init__(app)
+        self.max_bytes = max_bytes
+        self.read_timeout = read_timeout
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
             await _too_large(send)
@@ -85,15 +98,8 @@ async def _answer(send: Send, status: int, detail: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-class SecurityHeaders:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
+class SecurityHeaders(HttpMiddleware):
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
