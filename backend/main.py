@@ -17,7 +17,8 @@ from backend.database import create_engine
 from backend.errors import API_DESCRIPTION, TASK_ERROR_RESPONSES, FaultBarrier, install_error_handlers
 from backend.middleware import BodySizeLimit, SecurityHeaders
 from backend.routers import health, tasks
-from backend.settings import Settings, load_settings
+from backend.settings import Settings
+from backend.settings_errors import load_settings
 from backend.strict_query import reject_unknown_query_parameters
 from backend.transport import install_access_log_redaction
 

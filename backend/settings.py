@@ -17,7 +17,7 @@ from enum import StrEnum
 from functools import cached_property
 from typing import Annotated, Any
 
-from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from backend.database_url import DatabaseTarget, parse_database_url
@@ -265,48 +265,3 @@ def env_name(field_name: str) -> str:
     if isinstance(alias, AliasChoices):
         return str(alias.choices[0]).upper()
     return field_name.upper()
-
-
-def load_settings() -> Settings:
-    """Read the environment; on any problem log one message naming every variable at fault and exit(2).
-
-    Raising SystemExit before uvicorn binds the port means Railway sees a failed deploy with a readable log line,
-    not a traceback wall and not a half-configured service.
-    """
-    try:
-        return Settings()
-    except ValidationError as error:
-        problems = configuration_problems(error)
-        logger.critical("Configuration error, refusing to start (%d problem%s):\n  - %s",
-                        len(problems), "" if len(problems) == 1 else "s", "\n  - ".join(problems))
-        raise SystemExit(2) from None
-
-
-def configuration_problems(error: ValidationError) -> list[str]:
-    """All problems, not just the first layer: a malformed variable stops pydantic before the cross-field rules
-    run, so validate once more with the malformed fields at their defaults and add what that finds."""
-    problems = _describe(error)
-    malformed = {str(item["loc"][0]) for item in error.errors() if item["loc"]}
-    if malformed & set(Settings.model_fields):
-        defaults = {name: Settings.model_fields[name].get_default(call_default_factory=True)
-                    for name in malformed if name in Settings.model_fields}
-        try:
-            Settings(**defaults)
-        except ValidationError as second:
-            reported = {line.split(":", 1)[0] for line in problems}
-            problems += [line for line in _describe(second) if line.split(":", 1)[0] not in reported]
-    return problems
-
-
-def _describe(error: ValidationError) -> list[str]:
-    """One line per problem, naming the variable, never echoing its value."""
-    problems: list[str] = []
-    for item in error.errors(include_input=False, include_url=False):
-        if item["loc"]:
-            field_name = str(item["loc"][0])
-            variable = env_name(field_name) if field_name in Settings.model_fields else field_name.upper()
-            problems.append(f"{variable}: {item['msg']}")
-        else:
-            message = str(item["msg"]).removeprefix("Value error, ")
-            problems.extend(part for part in message.split("\n") if part)
-    return problems

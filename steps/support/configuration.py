@@ -114,7 +114,8 @@ def assert_secrets_only_from_environment(marked: list[str], defaulted: list[str]
     to start naming each; the JWT_SECRET alias is what is used; development without one makes up a random one."""
     from pydantic import ValidationError
 
-    from backend.settings import Settings, configuration_problems
+    from backend.settings import Settings
+    from backend.settings_errors import configuration_problems
 
     assert_that(marked, all_of(has_item("BETTER_AUTH_SECRET"), has_item("DATABASE_URL")),
                 "the settings that hold secrets are marked secret")

@@ -16,7 +16,8 @@ from pydantic import ValidationError
 
 from backend.database_url import ASYNC_DRIVER, redact_url
 from backend.main import create_app
-from backend.settings import Environment, Settings, configuration_problems
+from backend.settings import Environment, Settings
+from backend.settings_errors import configuration_problems
 
 NEON_PASSWORD = "npg_" + "q" * 12  # shaped like Neon's; the assertions check it never leaks
 NEON_HOST = "ep-cool-darkness-123456-pooler.us-east-2.aws.neon.tech"
