@@ -22,7 +22,7 @@ import pytest
 from backend.jwks import FAILURE_COOLDOWN_SECONDS, REFETCH_COOLDOWN_SECONDS
 from backend.local.postgres import LocalPostgres, free_port
 from tests.backend.conftest import Api, loopback_server, make_settings, new_user_id, send_json, serve
-from tests.backend.test_auth import SigningKey, generate_key
+from tests.backend.test_auth_jwks import SigningKey, generate_key
 
 pytestmark = pytest.mark.anyio
 

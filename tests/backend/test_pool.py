@@ -1,0 +1,107 @@
+"""The pool: never more than size plus overflow, dead connections replaced without a pre-ping (ADR 0002, 0018)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import AsyncIterator
+
+import asyncpg
+import httpx
+import pytest
+
+from backend.database import APPLICATION_NAME, create_engine, is_connection_lost, is_database_unavailable, run
+from backend.local.postgres import LocalPostgres
+from backend.settings import Settings
+from tests.backend.conftest import Api, api_for, make_settings, sample_app_connections, serve
+from tests.backend.test_database import admin, app_connections
+
+pytestmark = pytest.mark.anyio
+
+# ------------------------------------------------------------------------------------------------ pool
+
+
+async def test_the_pool_never_opens_more_than_size_plus_overflow(postgres: LocalPostgres, secret: str) -> None:
+    settings = make_settings(postgres.url, secret, database_pool_size=2, database_max_overflow=1)
+    assert await app_connections(postgres) == []
+    done = asyncio.Event()
+    async with serve(settings) as http:
+        user = api_for(http, secret)
+        sampler = asyncio.ensure_future(sample_app_connections(postgres.url, done))
+        responses = await asyncio.gather(*[user.create(f"task {n}") for n in range(40)],
+                                         *[user.list(limit=10) for _ in range(40)])
+        done.set()
+        samples = await sampler
+
+    assert Counter(response.status_code for response in responses) == {201: 40, 200: 40}
+    assert samples and max(samples) <= 3
+    assert max(samples) >= 2  # the load did use the pool concurrently
+
+
+async def test_connections_the_server_killed_are_replaced_without_a_pre_ping(
+    postgres: LocalPostgres, secret: str
+) -> None:
+    """Neon suspending or an admin's pg_terminate_backend must never surface as an error to a read: the dead
+    connection is discarded with its generation and the read runs once more on a fresh one (ADR 0018)."""
+    async with serve(make_settings(postgres.url, secret)) as http:
+        user = api_for(http, secret)
+        task = await user.created()
+        before = await app_connections(postgres)
+        assert before
+
+        killed = await admin(postgres, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                       "WHERE application_name = $1", APPLICATION_NAME)
+        read = await user.get(task["id"])
+        health = await http.get("/health")
+        after = await app_connections(postgres)
+
+    assert http.app.state.engine.sync_engine.pool._pre_ping is False  # no round trip per checkout
+    assert len(killed) == len(before)
+    assert (read.status_code, read.json()) == (200, task)
+    assert health.status_code == 200
+    assert after and not set(after) & set(before)
+
+
+@pytest.fixture
+async def two_users(client: httpx.AsyncClient, secret: str) -> AsyncIterator[tuple[Api, Api]]:
+    yield api_for(client, secret), api_for(client, secret)
+
+
+async def test_concurrent_toggles_are_atomic(two_users: tuple[Api, Api]) -> None:
+    """The toggle is one UPDATE: 20 concurrent flips of one task leave it where 20 sequential flips would."""
+    user, _ = two_users
+    task = await user.created()
+
+    responses = await asyncio.gather(*[user.toggle(task["id"]) for _ in range(20)])
+
+    assert [response.status_code for response in responses] == [200] * 20
+    assert (await user.get(task["id"])).json()["completed"] is False
+
+
+async def test_a_read_that_loses_its_connection_mid_statement_runs_once_more_and_a_write_does_not(
+    settings: Settings,
+) -> None:
+    """The retry of ADR 0018: a connection-level error during an idempotent statement → one more try on a fresh
+    connection; during a write → the error (a 503), never a second execution that could duplicate it."""
+    engine = create_engine(settings)
+    attempts: list[asyncpg.Connection] = []
+
+    async def dies_the_first_time(connection: asyncpg.Connection) -> object:
+        attempts.append(connection)
+        if len(attempts) == 1:
+            connection._transport.abort()  # the socket is reset under the statement, as when Neon goes away
+        return await connection.fetchval("SELECT 1")
+
+    try:
+        read = await run(engine, dies_the_first_time, idempotent=True)
+        read_attempts = list(attempts)
+        attempts.clear()
+        with pytest.raises(Exception) as write_error:
+            await run(engine, dies_the_first_time, idempotent=False)
+    finally:
+        await engine.dispose()
+
+    assert read == 1
+    assert len(read_attempts) == 2 and read_attempts[0] is not read_attempts[1]
+    assert len(attempts) == 1
+    assert is_connection_lost(write_error.value) and is_database_unavailable(write_error.value)
