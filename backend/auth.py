@@ -12,7 +12,8 @@ The algorithm whitelist is explicit in both: a token cannot choose ``none`` or s
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from typing import Any
 
 import jwt
@@ -24,12 +25,48 @@ from backend.settings import Settings
 SHARED_SECRET_ALGORITHMS = ["HS256"]
 JWKS_ALGORITHMS = ["EdDSA", "ES256", "RS256"]
 KEYS_UNAVAILABLE_RETRY_AFTER_SECONDS = 5
+VERIFIED_TOKENS_MAX = 1024
 
 bearer_scheme = HTTPBearer(auto_error=False, description="Better Auth JWT; `sub` is the user id.")
 
 
 class InvalidToken(Exception):
     """The token is missing, malformed, unsigned, wrongly signed, expired or lacks a subject."""
+
+
+class VerifiedTokens:
+    """HS256 tokens this process has already verified: the exact token string → its subject and ``exp``.
+
+    A client sends the same token with every request until it expires; checking its signature and claims again
+    was ~5 % of the task list's CPU (ADR 0018). An HS256 token's verdict can only change by expiring (its
+    signature, ``iss``, ``aud``, ``nbf`` and ``iat`` were checked at the first sight and cannot change), so a hit is
+    trusted only while ``exp`` still holds, with the same leeway and comparison as PyJWT. Failures are never
+    remembered; JWKS-signed tokens are not either (a withdrawn key must stop being trusted at the next fetch). The
+    oldest entry makes room for a new one: memory stays bounded whatever tokens arrive.
+    """
+
+    def __init__(self, max_entries: int = VERIFIED_TOKENS_MAX) -> None:
+        self.max_entries = max_entries
+        self._entries: dict[str, tuple[str, int]] = {}
+
+    def subject(self, token: str, leeway: int) -> str | None:
+        """The remembered subject, or None: never seen, evicted, or expired (then forgotten and verified again)."""
+        entry = self._entries.get(token)
+        if entry is None:
+            return None
+        subject, expires = entry
+        if expires <= time.time() - leeway:  # PyJWT's own test for ``exp``
+            del self._entries[token]
+            return None
+        return subject
+
+    def remember(self, token: str, subject: str, expires: int) -> None:
+        if len(self._entries) >= self.max_entries:
+            del self._entries[next(iter(self._entries))]
+        self._entries[token] = (subject, expires)
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
 
 @dataclass(frozen=True)
@@ -41,6 +78,7 @@ class TokenVerifier:
     issuer: str | None
     audience: str | None
     jwks: JwksKeys | None
+    verified: VerifiedTokens = field(default_factory=VerifiedTokens, compare=False, repr=False)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> TokenVerifier:
@@ -59,6 +97,9 @@ class TokenVerifier:
 
     async def subject(self, token: str) -> str:
         """The verified ``sub`` claim, or InvalidToken (401), or KeysUnavailable (503: the JWKS is failing)."""
+        remembered = self.verified.subject(token, self.leeway)
+        if remembered is not None:
+            return remembered
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as error:
@@ -74,6 +115,8 @@ class TokenVerifier:
         subject = claims.get("sub")
         if not isinstance(subject, str) or not subject.strip():
             raise InvalidToken("token has no subject")
+        if algorithm in SHARED_SECRET_ALGORITHMS:
+            self.verified.remember(token, subject, int(claims["exp"]))
         return subject
 
     async def _jwks_key(self, header: dict[str, Any]) -> Any:
