@@ -12,7 +12,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 
 from backend import task_store
 from backend.dependencies import AuthorizedUserId, engine_of
-from backend.schemas import ErrorBody, TaskCreate, TaskId, TaskRead, TaskUpdate
+from backend.schemas import ErrorBody, TaskCreate, TaskId, TaskRead, TaskUpdate, task_list_json
 
 router = APIRouter(
     prefix="/api/{user_id}/tasks",
@@ -50,8 +50,10 @@ async def list_tasks(
     completed: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
-) -> list[task_store.Row]:
-    return await task_store.list_tasks(engine_of(request), user_id, completed, limit, offset)
+) -> Response:
+    # Serialized here by TaskRead's field types (backend.schemas.task_list_json); response_model documents it.
+    rows = await task_store.list_tasks(engine_of(request), user_id, completed, limit, offset)
+    return Response(task_list_json(rows), media_type="application/json")
 
 
 @router.post("", response_model=TaskRead, status_code=status.HTTP_201_CREATED, summary="Create a task",
