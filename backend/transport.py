@@ -7,6 +7,11 @@ adds both: a head over ``MAX_HEAD_BYTES`` is answered 431 and the connection clo
 ``HEAD_TIMEOUT_SECONDS`` of its first byte (or of the connection's opening) is answered 408 and closed. The body
 has its own limits in ``backend/middleware.py`` (size, read time).
 
+A client that hangs up mid-answer is a client event, not a server fault: uvicorn marks only the newest *pipelined*
+request as disconnected, so the one actually being written — parked in ``flow.drain()`` on a non-reading client —
+woke on the reset, wrote to the closed uvloop transport and logged a RuntimeError traceback per connection.
+``_start_asgi_task`` gives each running request a ``send`` that drops what it writes once the transport is closing.
+
 ``AccessLogRedaction`` keeps query-string values out of the access log except the API's own parameters: a token
 sent in a URL (``?token=…``, ``?access_token=…``) must not end up in Railway's log drain.
 """
@@ -17,7 +22,8 @@ import asyncio
 import logging
 from typing import Any
 
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn._types import ASGI3Application, ASGISendEvent
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 from uvicorn.protocols.utils import get_client_addr
 
 logger = logging.getLogger("backend.transport")
@@ -66,6 +72,22 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._cancel_head_deadline()
         super().connection_lost(exc)
+
+    def _start_asgi_task(self, cycle: RequestResponseCycle, app: ASGI3Application) -> None:
+        """Every request's ``send`` checks the transport after waiting to write: once it is closing (the client reset,
+        or this server closed it), the answer can reach no one and the request is disconnected — as ASGI says, its
+        later sends are dropped and ``receive`` answers ``http.disconnect``. (uvicorn 0.54's private hook; pinned.)"""
+        deliver = cycle.send
+
+        async def send(message: ASGISendEvent) -> None:
+            if cycle.flow.write_paused and not cycle.disconnected:
+                await cycle.flow.drain()  # woken by connection_lost too: look at the transport after, not before
+            if self.transport.is_closing() and not cycle.response_complete:
+                cycle.disconnected = True
+            await deliver(message)
+
+        cycle.send = send  # type: ignore[method-assign]  # run_asgi hands the app ``self.send``
+        super()._start_asgi_task(cycle, app)
 
     def _start_head_deadline(self) -> None:
         if self._head_deadline is None:
