@@ -105,6 +105,9 @@ class Analysis:
                 self.problems.append(f"{adr.path.name} is accepted but no scenario carries @{adr.tag}")
             elif adr.is_accepted and not (confirmation := self.confirmation(adr)).confirmed:
                 self.warnings.append(f"{adr.path.name} is not confirmed in this run: {confirmation.why}")
+                if confirmation.unrecorded:
+                    self.problems.append(f"{adr.path.name}: its scenarios passed without recording "
+                                         f"{', '.join(confirmation.unrecorded)}: no step exercises what it decides")
             missing = unclaimed(adr, (tag for scenario in tagged for tag in scenario.tags))
             if tagged and missing:
                 self.warnings.append(f"{adr.path.name} lists {', '.join('@' + t for t in missing)} under "

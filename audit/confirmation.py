@@ -7,6 +7,8 @@ Example:
 ADR 0003 (PgBouncer transaction mode) has ``confirmed-when: database_path=pgbouncer-transaction``; a rehearsal
 on a direct connection (PgBouncer not installed) or a live run (whose database path /health does not reveal)
 passes US1.2 without confirming ADR 0003, and the report says so and why.
+A condition's fact that no passing scenario recorded at all (not even as another value) means the step that
+exercises the decision is gone: ``unrecorded`` names it, and the report counts that as a problem.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from audit.model import Scenario, Status
 class Confirmation:
     confirmed: bool
     why: str  # by which scenario, or why not
+    unrecorded: tuple[str, ...] = ()  # condition facts that no passing scenario recorded: the suite lost a check
 
 
 def confirm(adr: Adr, scenarios: Sequence[Scenario]) -> Confirmation:
@@ -39,8 +42,10 @@ def confirm(adr: Adr, scenarios: Sequence[Scenario]) -> Confirmation:
                                                                    if adr.conditions else ""))
     seen = sorted({_facts({fact: scenario.exercised.get(fact, "not recorded") for fact in adr.conditions})
                    for scenario in passed})
+    unrecorded = tuple(fact for fact in sorted(adr.conditions)
+                       if not any(fact in scenario.exercised for scenario in passed))
     return Confirmation(False, f"its scenarios passed, but none exercised {_facts(adr.conditions)} in this run "
-                               f"(this run: {'; '.join(seen)})")
+                               f"(this run: {'; '.join(seen)})", unrecorded)
 
 
 def _facts(facts: dict[str, str]) -> str:

@@ -64,6 +64,7 @@ def step_health_body(context):
 @when("a request is made from a non-Vercel domain")
 def step_cross_origin_requests(context):
     context.cors = cors.cross_origin_answers(context.suite.api, context.suite.allowed_origin)
+    context.suite.record.exercise("edge", cors.edge_crossed(context.suite.api))  # ADR 0020's confirmed-when
 
 
 @then("CORS headers strictly deny access, while allowing requests from the authorized Vercel production URL")

@@ -52,6 +52,12 @@ def cross_origin_answers(api: Api, allowed: str) -> CorsAnswers:
                        api.preflight(PROBE_PATH, allowed, "DELETE", FRONTEND_HEADERS))
 
 
+def edge_crossed(api: Api) -> str:
+    """``tls`` when the answers came over https, through a TLS edge (Railway's live, HAProxy in the rehearsal):
+    what ADR 0020 needs this run to have gone through; ``plain-http`` otherwise."""
+    return "tls" if api.base_url.startswith("https://") else "plain-http"
+
+
 def assert_denied(denied: dict[str, tuple[httpx.Response, httpx.Response, httpx.Response]]) -> None:
     """No grant to a disallowed origin. (Starlette adds Allow-Credentials to every simple response; without a
     matching Allow-Origin a browser grants nothing, so that header alone is not a finding.)"""

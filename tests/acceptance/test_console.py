@@ -200,3 +200,6 @@ def test_a_live_run_prints_each_step_once_and_ends_with_one_line(checkout: Path,
     assert "**not confirmed in this run** — its scenarios passed, but none exercised " \
            "database\\_path=pgbouncer-transaction in this run (this run: database\\_path=unknown)" in adr_0003
     assert "**Database path:** unknown: /health does not reveal" in markdown
+    adr_0020 = next(line for line in markdown.splitlines() if line.startswith("| [ADR 0020]"))
+    over_tls = deployment.base_url.startswith("https://")  # type: ignore[attr-defined]
+    assert ("**yes**" in adr_0020) == over_tls, f"US2.2 records the edge it crossed: {adr_0020}"

@@ -121,6 +121,15 @@ def test_an_adr_is_confirmed_only_by_a_scenario_that_exercised_it(green: Project
         decisions_row(green, "0002")
 
 
+def test_a_condition_no_scenario_records_is_a_problem(green: Project, monkeypatch, capsys):
+    """The step that records the fact was lost (as US2.2's edge=tls once was): the suite no longer checks it."""
+    condition(green, "0002", "database_path=pgbouncer-transaction")
+    exercise(green, "the service answers")
+    code, _ = green.generate(monkeypatch, capsys)
+    assert code == 1
+    assert "0002-pool-sizing.md: its scenarios passed without recording database\\_path" in section(green.markdown, 2)
+
+
 def test_adr_0003_needs_the_pgbouncer_path(tmp_path):
     """The real ADR 0003: US1.2 passing on a direct connection (PgBouncer not installed) does not confirm it."""
     adr = next(adr for adr in load_adrs(REPO / "history" / "adr")[0] if adr.number == "0003")
