@@ -102,7 +102,8 @@ def scanner_flags_a_planted_secret() -> list[str]:
         planted = Path(folder) / "settings_example.py"
         # detect-secrets' keyword plugin skips a value that starts with "-" (1 in 64 of token_urlsafe's; its entropy
         # plugin still flags it): the planted value starts with a letter so this check never flakes on that.
-        planted.write_text(f'BETTER_AUTH_SECRET = "s{secrets.token_urlsafe(48)}"\n', encoding="utf-8")
+        value = "s" + secrets.token_urlsafe(48)
+        planted.write_text(f'BETTER_AUTH_SECRET = "{value}"\n', encoding="utf-8")
         with _in_root():
             baseline.load(baseline.load_from_file(str(BASELINE)), str(BASELINE))  # same plugins and filters
         collection = SecretsCollection(root=folder)
