@@ -5,7 +5,7 @@ Run it::
     make bench            # or: .venv/bin/python -m bench
 
 It needs nothing but the dev requirements and two Debian packages: ``pgbouncer`` (as the tests) and ``wrk``
-(the load generator; the bench runs ``apt-get install -y wrk`` itself when it is missing and it runs as root,
+(the load generator; the bench installs it itself when it is missing and it may: root or password-less sudo,
 otherwise it says what to install and reports the throughput rows as "not measured"). All traffic stays on
 127.0.0.1; every load loop is bounded in count and in time; the whole run takes about 3-5 minutes on 2 cores.
 

@@ -9,10 +9,11 @@ import asyncio
 import json
 import os
 import shutil
-import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from backend.local.debian import install_package
 
 WRK_TIMEOUT_SECONDS = 10
 # ``created`` counts 201 answers per thread (a workload script increments it); ``done`` sums the threads'.
@@ -55,23 +56,15 @@ class LoadResult:
 
 
 def ensure_wrk() -> str | None:
-    """Path to wrk, installing Debian's package when missing and allowed; None (with a hint printed) otherwise."""
+    """Path to wrk, installing Debian's package when missing and allowed (root or password-less sudo, the one
+    installer the tests use too); None (with a hint printed) otherwise."""
+    if shutil.which("wrk") is None:
+        install_package("wrk")
     found = shutil.which("wrk")
-    if found:
-        return found
-    if os.geteuid() == 0 and shutil.which("apt-get"):
-        print("wrk is missing: apt-get install -y wrk", flush=True)
-        environment = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        installed = subprocess.run(["apt-get", "install", "-y", "--no-install-recommends", "wrk"],
-                                   env=environment, capture_output=True, text=True, timeout=180)
-        if installed.returncode != 0:
-            subprocess.run(["apt-get", "update"], env=environment, capture_output=True, timeout=180)
-            subprocess.run(["apt-get", "install", "-y", "--no-install-recommends", "wrk"],
-                           env=environment, capture_output=True, timeout=180)
-        return shutil.which("wrk")
-    print("wrk is not installed and this is not root: run `sudo apt-get install wrk` (Debian/Ubuntu) "
-          "and `make bench` again; throughput rows are reported as not measured.", flush=True)
-    return None
+    if found is None:
+        print("wrk is not installed and could not be installed here: run `sudo apt-get install wrk` (Debian/Ubuntu) "
+              "and `make bench` again; throughput rows are reported as not measured.", flush=True)
+    return found
 
 
 def _script(workload: str) -> Path:
