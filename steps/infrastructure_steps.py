@@ -91,15 +91,8 @@ def step_backend_initializes(context):
 
 @then("it establishes a connection using the `postgresql+asyncpg://` protocol with optimized connection pooling")
 def step_asyncpg_with_pool(context):
-    configuration.assert_engine_for_neon(context.settings, context.engine)
-    checks.status_is(context.response, 200, "the deployed backend reaches its database")
-    checks.json_matches(context.response, has_entries(database="ok", database_latency_ms=checks.a_number()))
-    if context.suite.is_live:
-        context.suite.record.local_only_checks["@US1.2"] = "the pool the running process logged at start-up"
-        context.suite.record.exercise("database_path", "unknown")  # /health does not reveal it (ADR 0009)
-    else:  # what ADR 0003 (confirmed-when: database_path=pgbouncer-transaction) needs this run to go through
-        path = configuration.logged_database_path(context.suite.require_rehearsal())
-        context.suite.record.exercise("database_path", path)
+    configuration.assert_reaches_neon_with_tuned_pool(context.suite, context.settings, context.engine,
+                                                     context.response)
 
 
 @then("the service answers a burst of concurrent requests larger than its pool without an error")

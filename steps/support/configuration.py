@@ -7,9 +7,12 @@ Decisions: history/adr/0002-asyncpg-pool-for-neon.md, 0004-neon-url-normalizatio
 
 from __future__ import annotations
 
+import asyncio
 import re
 import secrets
 import ssl
+import time
+from contextlib import AsyncExitStack
 from typing import Any
 from uuid import uuid4
 
@@ -20,9 +23,11 @@ from hamcrest import (
     empty,
     equal_to,
     greater_than,
+    greater_than_or_equal_to,
     has_entries,
     has_item,
     has_key,
+    instance_of,
     is_,
     less_than,
     less_than_or_equal_to,
@@ -30,12 +35,15 @@ from hamcrest import (
 )
 
 from backend.local.checkout import ROOT, service_environment
+from steps.support import checks
 from steps.support.repository import captured_log
 
 # os.getenv("BETTER_AUTH_SECRET", "<anything but empty/None>") or environ.setdefault(...): a hard-coded fallback.
 SECRET_FALLBACK = re.compile(
     r"(getenv|environ\.get|environ\.setdefault)\(\s*['\"](BETTER_AUTH_SECRET|JWT_SECRET|DATABASE_\w*URL)['\"]\s*,"
     r"(?!\s*(\"\"|''|None\b))", re.I)
+POOL_CHECK_TIMEOUT = 1.0  # seconds; the pool's own, shortened for the check
+POOL_CHECK_GRACE = 30.0  # how much longer a refused checkout may take before it counts as a hang
 STARTED = re.compile(r"starting: environment=production .*pgbouncer=(\w+) pool=(\d+)\+(\d+)")
 
 
@@ -54,18 +62,32 @@ def production_settings(database_url: str, allowed_origin: str) -> Any:
                         better_auth_secret=secrets.token_urlsafe(48), cors_origins=allowed_origin)
 
 
-def pool_limits(engine: Any) -> tuple[int, int, float, float]:
-    """(size, max overflow, recycle seconds, checkout timeout) of the engine's pool. SQLAlchemy 2's QueuePool has
-    public getters for the size and the timeout only; the overflow limit and the recycle age are read where the
-    pool keeps them, here and nowhere else."""
-    pool = engine.sync_engine.pool
-    return pool.size(), pool._max_overflow, pool._recycle, pool.timeout()
+def assert_reaches_neon_with_tuned_pool(suite: Any, settings: Any, engine: Any, health: Any) -> None:
+    """The engine the backend builds for Neon's URL (:func:`assert_engine_for_neon`), the deployment's /health
+    a real round trip, and locally the pool against the real database and the database path the process logged."""
+    assert_engine_for_neon(settings, engine)
+    checks.status_is(health, 200, "the deployed backend reaches its database")
+    checks.json_matches(health, has_entries(database="ok", database_latency_ms=checks.a_number()))
+    if suite.is_live:
+        suite.record.local_only_checks["@US1.2"] = ("the pool the running process logged at start-up, held at its "
+                                                     "limit on the database")
+        suite.record.exercise("database_path", "unknown")  # /health does not reveal it (ADR 0009)
+        return
+    rehearsal = suite.require_rehearsal()
+    assert_pool_refuses_beyond_its_limit(rehearsal.environment())
+    # What ADR 0003 (confirmed-when: database_path=pgbouncer-transaction) needs this run to go through.
+    suite.record.exercise("database_path", logged_database_path(rehearsal))
 
 
 def assert_engine_for_neon(settings: Any, engine: Any) -> None:
     """asyncpg's driver, libpq's URL options translated, TLS kept, statement cache off behind the pooler, a small
-    pool within the replica's budget, recycled before Neon suspends, failing fast."""
-    size, overflow, recycle, timeout = pool_limits(engine)
+    pool within the replica's budget, recycled before Neon suspends, failing fast (the options ``create_engine``
+    passes, :func:`backend.database.pool_options`; :func:`assert_pool_refuses_beyond_its_limit` shows a real pool
+    keeps them)."""
+    from backend.database import pool_options
+
+    pool = pool_options(settings)
+    size, overflow = pool["pool_size"], pool["max_overflow"]
     assert_that(engine.url.drivername, equal_to("postgresql+asyncpg"), "Neon's console URL must become asyncpg's")
     assert_that(dict(engine.url.query), all_of(not_(has_key("sslmode")), not_(has_key("channel_binding"))),
                 "asyncpg rejects libpq's sslmode/channel_binding as arguments: they must be translated or dropped")
@@ -73,14 +95,53 @@ def assert_engine_for_neon(settings: Any, engine: Any) -> None:
                 "statement cache off behind Neon's -pooler (PgBouncer, transaction mode)")
     assert_that((settings.database.ssl, getattr(settings.database.connect_args["ssl"], "verify_mode", None)),
                 equal_to(("verify-full", ssl.CERT_REQUIRED)), "TLS to Neon, its certificate verified (ADR 0004)")
+    assert_that((engine.pool.size(), engine.pool.timeout()), equal_to((size, pool["pool_timeout"])),
+                "the engine is built with the pool options")
     assert_that(size, all_of(greater_than(0), less_than_or_equal_to(20)), "pool_size: small and non-zero")
     assert_that(size + overflow, equal_to(sum(settings.pool_limits)),
                 "the pool may use the worker's whole share of the budget: a burst is served, never refused")
     assert_that(size + overflow, less_than_or_equal_to(settings.database_max_connections),
                 "the pool stays within the replica's DATABASE_MAX_CONNECTIONS budget (ADR 0002)")
-    assert_that(recycle, all_of(greater_than(0), less_than(300)),
+    assert_that(pool["pool_recycle"], all_of(greater_than(0), less_than(300)),
                 "connections recycled before Neon's 5-minute scale-to-zero")
-    assert_that(timeout, less_than_or_equal_to(10), "an outage gives a fast 503, not a 30 s hang")
+    assert_that(pool["pool_timeout"], less_than_or_equal_to(10), "an outage gives a fast 503, not a 30 s hang")
+
+
+def assert_pool_refuses_beyond_its_limit(environment: dict[str, str]) -> None:
+    """The pool ``create_engine`` builds from the deployment's variables, on its real database: size + overflow
+    connections held at once, one more refused with SQLAlchemy's pool timeout once the checkout timeout passed,
+    never a connection over the budget. Only the timeout is shortened, to keep the check quick (its production
+    value is asserted by :func:`assert_engine_for_neon`)."""
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    from backend.database import create_engine
+    from backend.settings import Settings
+
+    with service_environment(**environment, DATABASE_POOL_TIMEOUT=str(POOL_CHECK_TIMEOUT)):
+        settings = Settings()
+    limit = sum(settings.pool_limits)
+
+    async def hold_all_then_one_more() -> tuple[int, Exception | None, float]:
+        engine = create_engine(settings)
+        try:
+            async with AsyncExitStack() as held:
+                connections = await asyncio.gather(*[held.enter_async_context(engine.connect())
+                                                     for _ in range(limit)])
+                started, refused = time.monotonic(), None
+                try:
+                    async with asyncio.timeout(POOL_CHECK_TIMEOUT + POOL_CHECK_GRACE):
+                        await (await engine.connect()).close()
+                except Exception as error:
+                    refused = error
+                return len(connections), refused, time.monotonic() - started
+        finally:
+            await engine.dispose()
+
+    held, refused, waited = asyncio.run(hold_all_then_one_more())
+    assert_that(held, equal_to(limit), "the pool hands out size + overflow connections at once")
+    assert_that(refused, instance_of(PoolTimeout), f"connection {limit + 1} must be refused: it is over the budget")
+    assert_that(waited, greater_than_or_equal_to(POOL_CHECK_TIMEOUT * 0.9),
+                "the refused checkout waited for a connection to come back first")
 
 
 def logged_database_path(rehearsal: Any) -> str:
