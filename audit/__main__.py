@@ -17,7 +17,7 @@ from pathlib import Path
 from audit.adrs import load_adrs
 from audit.analysis import Analysis, Inputs
 from audit.inventory import endpoints, environment_variables, secret_variable_names
-from audit.links import dead_links, markdown_links, show
+from audit.links import adr_link_problems, dead_links, show
 from audit.power import load_power
 from audit.redact import Redactor
 from audit.render import to_html, to_markdown
@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
         endpoints=endpoints(),
         variables=environment_variables(root / "Procfile"),
         adr_dir=adr_dir, out_dir=out_dir, root=root,
-        problems=results.problems + adr_problems + _adr_link_problems(adr_dir, [adr.path.name for adr in adrs]),
+        problems=results.problems + adr_problems + adr_link_problems(adr_dir, [adr.path.name for adr in adrs]),
         warnings=results.warnings,
         unreadable=results.unreadable,
         power=load_power(reports),
@@ -78,21 +78,6 @@ def main(argv: list[str] | None = None) -> int:
     wall_time = f"wall time {wall:.1f} s" if isinstance(wall, int | float) else "wall time unknown"
     print(f"{document.verdict} — {wall_time} — report: {show(markdown_path, root)}")
     return analysis.verdict().exit_code
-
-
-def _adr_link_problems(adr_dir: Path, adr_files: list[str]) -> list[str]:
-    """Dead relative links in the ADRs and their index, and ADRs the index does not list."""
-    problems: list[str] = []
-    index = adr_dir / "README.md"
-    for path in sorted(adr_dir.glob("*.md")):
-        for href in dead_links(markdown_links(path), adr_dir):
-            problems.append(f"dead link in {path.name}: {href} does not exist")
-    if not index.exists():
-        problems.append(f"{index.name} (the ADR index) does not exist in {adr_dir.name}/")
-    else:
-        listed = set(markdown_links(index))
-        problems += [f"the ADR index does not list {name}" for name in adr_files if name not in listed]
-    return problems
 
 
 if __name__ == "__main__":

@@ -91,7 +91,7 @@ class Analysis:
         if failed or errored:
             self.problems.append(f"the suite failed: {failed} failed and {errored} errored scenario(s) (section 9)")
         for item in self.inputs.spec:
-            if not self.scenarios(item.tag):
+            if not self.scenarios(item.id):
                 self.problems.append(f"{item.id} has no scenario: nothing in the suite evidences it")
         known = known_ids(self.inputs.spec)
         for tag in sorted(self.by_tag):  # spec ids and ADRs; other tags are the suite's markers (FR-007's check)

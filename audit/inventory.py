@@ -118,13 +118,11 @@ def _settings(*, docs_enabled: bool) -> Any:
 
 
 def _routes(app: Any) -> list[Any]:
-    """Flattened routes. FastAPI ≥ 0.16x keeps included routers as lazy ``_IncludedRouter`` entries in
-    ``app.routes``; ``fastapi.routing.iter_route_contexts`` (what FastAPI's OpenAPI generator uses) expands them."""
-    from fastapi import routing
+    """Flattened routes: FastAPI keeps included routers as lazy entries in ``app.routes``; its OpenAPI generator's
+    ``iter_route_contexts`` expands them."""
+    from fastapi.routing import iter_route_contexts
 
-    if hasattr(routing, "iter_route_contexts"):
-        return list(routing.iter_route_contexts(app.routes))
-    return list(app.routes)
+    return list(iter_route_contexts(app.routes))
 
 
 def _route_key(route: Any) -> tuple[str, tuple[str, ...]]:

@@ -36,3 +36,14 @@ def show(path: Path, root: Path) -> str:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
         return path.as_posix()
+
+
+def adr_link_problems(adr_dir: Path, adr_files: list[str]) -> list[str]:
+    """Dead relative links in the ADRs and their index, and ADRs the index does not list."""
+    problems = [f"dead link in {path.name}: {href} does not exist"
+                for path in sorted(adr_dir.glob("*.md")) for href in dead_links(markdown_links(path), adr_dir)]
+    index = adr_dir / "README.md"
+    if not index.exists():
+        return [*problems, f"{index.name} (the ADR index) does not exist in {adr_dir.name}/"]
+    listed = set(markdown_links(index))
+    return problems + [f"the ADR index does not list {name}" for name in adr_files if name not in listed]

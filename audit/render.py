@@ -24,13 +24,6 @@ BADGE_EMOJI = {
     Status.NOT_RUN: "⏭️",
     Status.NO_SCENARIO: "⚠️",
 }
-BADGE_CLASS = {
-    Status.PASSED: "passed",
-    Status.FAILED: "failed",
-    Status.ERRORED: "errored",
-    Status.NOT_RUN: "not-run",
-    Status.NO_SCENARIO: "no-scenario",
-}
 
 
 class Format(NamedTuple):
@@ -132,7 +125,7 @@ pre{background:#f6f8fa;padding:.75rem;overflow-x:auto;white-space:pre-wrap}
 
 HTML = Format(
     line_break="<br>",
-    badge=lambda status: f'<span class="badge {BADGE_CLASS[status]}">{html.escape(status.value)}</span>',
+    badge=lambda status: f'<span class="badge {status.value.replace(" ", "-")}">{html.escape(status.value)}</span>',
     link=lambda link: f'<a href="{html.escape(link.href, quote=True)}">{html.escape(link.text)}</a>',
     code=lambda value: f"<code>{html.escape(value)}</code>", text=html.escape,
     strong=lambda text: f"<strong>{text}</strong>",

@@ -114,7 +114,7 @@ def _verdict(analysis: Analysis, verdict: str) -> Section:
 def _matrix(inputs: Inputs, analysis: Analysis) -> Section:
     rows = []
     for item in inputs.spec:
-        scenarios = analysis.scenarios(item.tag)
+        scenarios = analysis.scenarios(item.id)
         result: list[Inline] = [Badge(aggregate([s.status for s in scenarios]))]
         not_run = [s for s in scenarios if s.status is Status.NOT_RUN]
         if not_run and len(not_run) < len(scenarios):
@@ -214,9 +214,8 @@ def _decisions(inputs: Inputs, analysis: Analysis) -> Section:
 
 
 def _confirmed(confirmation: Confirmation) -> tuple[Inline, ...]:
-    if confirmation.confirmed:
-        return (Text("yes", strong=True), Text(f" — {confirmation.why}"))
-    return (Text("not confirmed in this run", strong=True), Text(f" — {confirmation.why}"))
+    return (Text("yes" if confirmation.confirmed else "not confirmed in this run", strong=True),
+            Text(f" — {confirmation.why}"))
 
 
 def _failures(inputs: Inputs) -> Section:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from audit.features import read_features
+from audit.features import FeatureScenario, read_features
 from audit.links import show
 from audit.model import Scenario, Status, StepFailure
 from audit.run import RunRecord
@@ -71,7 +71,6 @@ def load_results(reports: Path, features: Path | None, root: Path, redact: Redac
     junit_files = sorted((reports / "junit").glob("*.xml"))
     if not junit_files:
         warnings.append(f"no JUnit XML in {show(reports / 'junit', root)}: error messages may be missing")
-    cases = read_junit(junit_files)
     behave_json = reports / "behave.json"
     try:
         features_json = json.loads(behave_json.read_text(encoding="utf-8"))
@@ -81,15 +80,19 @@ def load_results(reports: Path, features: Path | None, root: Path, redact: Redac
     except json.JSONDecodeError as error:
         unreadable.append(f"{show(behave_json, root)} is not valid JSON ({error.msg}): the suite run was cut short")
         features_json = []
-    declared = declared_scenarios(features, root, warnings) if features and features.is_dir() else {}
+    declared = ({scenario.location: scenario for scenario in read_features(features, root, warnings)}
+                if features and features.is_dir() else {})
     reasons = {str(tag).lstrip("@"): str(text) for tag, text in ((run.not_run_reason if run else None) or {}).items()}
-    scenarios = scenarios_from_json(features_json, cases, declared, reasons, redact)
+    cases = read_junit(junit_files)
+    scenarios = [_scenario(element, feature, cases, declared, reasons, redact) for feature in features_json
+                 for element in _scenario_elements(feature.get("elements") or [])]
     seen = {scenario.location for scenario in scenarios}
-    for location, (feature, name, tags) in declared.items():
+    for location, absent in declared.items():
         if location not in seen:
-            reason = _not_run_reason(tags, reasons, None) or ABSENT_REASON
-            scenarios.append(Scenario(feature=redact(feature), name=redact(name), location=location, tags=tags,
-                                      status=Status.NOT_RUN, behave_status="absent", not_run_reason=redact(reason)))
+            reason = _not_run_reason(absent.tags, reasons, None) or ABSENT_REASON
+            scenarios.append(Scenario(feature=redact(absent.feature), name=redact(absent.name), location=location,
+                                      tags=absent.tags, status=Status.NOT_RUN, behave_status="absent",
+                                      not_run_reason=redact(reason)))
     if not scenarios and not unreadable:
         unreadable.append(f"{show(behave_json, root)} holds no scenarios")
     exercised = {item.location: item.exercised for item in (run.scenarios if run else None) or []}
@@ -124,28 +127,6 @@ def read_junit(paths: list[Path]) -> list[JUnitCase]:
     return cases
 
 
-def declared_scenarios(features: Path, root: Path, warnings: list[str]) -> dict[str, tuple[str, str, frozenset[str]]]:
-    """location → (feature name, scenario name, effective tags) for every scenario (outline rows included)."""
-    return {scenario.location: (scenario.feature, scenario.name, scenario.tags)
-            for scenario in read_features(features, root, warnings)}
-
-
-def scenarios_from_json(
-    features: list[dict[str, Any]],
-    cases: list[JUnitCase],
-    declared: dict[str, tuple[str, str, frozenset[str]]],
-    reasons: dict[str, str],
-    redact: Redact,
-) -> list[Scenario]:
-    scenarios: list[Scenario] = []
-    for feature in features:
-        feature_name = str(feature.get("name", "")).strip()
-        feature_tags = frozenset(str(tag) for tag in feature.get("tags") or [])
-        for element in _scenario_elements(feature.get("elements") or []):
-            scenarios.append(_scenario(element, feature_name, feature_tags, cases, declared, reasons, redact))
-    return scenarios
-
-
 def _scenario_elements(elements: list[dict[str, Any]]) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
     for element in elements:
@@ -156,20 +137,15 @@ def _scenario_elements(elements: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return found
 
 
-def _scenario(
-    element: dict[str, Any],
-    feature_name: str,
-    feature_tags: frozenset[str],
-    cases: list[JUnitCase],
-    declared: dict[str, tuple[str, str, frozenset[str]]],
-    reasons: dict[str, str],
-    redact: Redact,
-) -> Scenario:
-    name = str(element.get("name", "")).strip()
+def _scenario(element: dict[str, Any], feature: dict[str, Any], cases: list[JUnitCase],
+              declared: dict[str, FeatureScenario], reasons: dict[str, str], redact: Redact) -> Scenario:
+    """One scenario of behave's JSON; its tags are the feature's, its own and, as behave's parser reads them, the
+    rule's (``declared``)."""
+    feature_name, name = str(feature.get("name", "")).strip(), str(element.get("name", "")).strip()
     location = str(element.get("location", ""))
-    tags = feature_tags | frozenset(str(tag) for tag in element.get("tags") or [])
+    tags = frozenset(str(tag) for tag in [*(feature.get("tags") or []), *(element.get("tags") or [])])
     if location in declared:
-        tags |= declared[location][2]
+        tags |= declared[location].tags
     case = _take_case(cases, feature_name, name)
     steps = element.get("steps") or []
     behave_status = element.get("status") or (case.status if case else "") or _status_from_steps(steps)

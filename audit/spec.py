@@ -35,10 +35,6 @@ class SpecItem:
     priority: str | None = None
     clauses: dict[str, str] = field(default_factory=dict)  # acceptance scenarios: given/when/then → the spec's words
 
-    @property
-    def tag(self) -> str:
-        return self.id
-
 
 def parse_spec(path: Path) -> list[SpecItem]:
     """Items in spec order within each kind, kinds in KIND_ORDER."""

@@ -78,15 +78,15 @@ def test_the_real_spec_parses(kind: str, count: int):
 
 
 def test_the_real_adrs_are_complete_and_indexed():
-    from audit.__main__ import _adr_link_problems
     from audit.adrs import load_adrs
+    from audit.links import adr_link_problems
 
     adr_dir = REPO / "history" / "adr"
     adrs, problems = load_adrs(adr_dir)
     assert problems == []
     assert [adr.number for adr in adrs][:17] == [f"{n:04d}" for n in range(1, 18)]
     assert all(adr.confirmation_tags for adr in adrs), "every ADR names the scenario tags that confirm it"
-    assert _adr_link_problems(adr_dir, [adr.path.name for adr in adrs]) == []
+    assert adr_link_problems(adr_dir, [adr.path.name for adr in adrs]) == []
 
 
 def test_repository_paths_are_relative(green: Project, monkeypatch, capsys):
