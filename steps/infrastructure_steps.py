@@ -13,12 +13,14 @@ from hamcrest import (
     equal_to,
     has_entries,
     less_than,
+    matches_regexp,
     not_,
     starts_with,
 )
 
+from backend.local.checkout import procfile
 from backend.local.procfs import listening_addresses
-from steps.support import checks, configuration, repository
+from steps.support import checks, configuration
 from steps.support.http import json_body
 from steps.support.local import web_process_pid
 from steps.support.tasks import tasks_path
@@ -136,7 +138,7 @@ def step_trusts_environment_secret(context):
 
 @given("the repository's root `Procfile`")
 def step_procfile(context):
-    context.processes = repository.procfile_processes()
+    context.processes = procfile()
 
 
 @then("it declares exactly one `web` process")
@@ -151,18 +153,12 @@ def step_web_command(context):
     assert_that(command, all_of(
         starts_with("exec uvicorn "),  # exec: SIGTERM reaches uvicorn, not a shell
         contains_string("--host 0.0.0.0"),
-        matches_port_variable(),
+        matches_regexp(r"--port \$\{?PORT\b"),
         contains_string("--proxy-headers"),
         contains_string("--timeout-graceful-shutdown"),
     ), "the Procfile web line")
     assert_that(command, all_of(not_(contains_string("--reload")), not_(contains_string("--debug"))),
                 "no development flags in production")
-
-
-def matches_port_variable():
-    from hamcrest import matches_regexp
-
-    return matches_regexp(r"--port \$\{?PORT\b")
 
 
 # ------------------------------------------------------------------------------------------------ FR-006

@@ -32,6 +32,13 @@ def commit(length: int | None = None) -> str | None:
     return git("rev-parse", f"--short={length}" if length else "--verify", "HEAD")
 
 
+def procfile(path: Path = ROOT / "Procfile") -> dict[str, str]:
+    """The Procfile's processes (name → command), read by honcho, which runs them here as Railway does."""
+    from honcho.environ import parse_procfile
+
+    return dict(parse_procfile(path.read_text(encoding="utf-8")).processes)
+
+
 def is_service_variable(name: str) -> bool:
     """A variable the service reads (every Settings variable and alias) or the platform sets for it."""
     upper = name.upper()

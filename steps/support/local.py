@@ -8,6 +8,7 @@ Linux-specific: listening sockets are read from /proc (backend.local.procfs).
 from __future__ import annotations
 
 import signal
+import socket
 import subprocess
 import time
 from dataclasses import dataclass
@@ -50,11 +51,9 @@ def run_web_until_exit(rehearsal: Rehearsal, port: int, log_path: Path, *, witho
     started = time.monotonic()
     process = start_procfile_web(port, environment, log_path)
     try:
-        code: int | None = process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        code = None
+        return _outcome(process, started, timeout, log_path)
+    finally:
         stop_process(process)
-    return ProcessOutcome(code, time.monotonic() - started, log_path.read_text(errors="replace"))
 
 
 def sigterm_a_second_instance(rehearsal: Rehearsal, log_path: Path, timeout: float = 25) -> ProcessOutcome:
@@ -67,18 +66,20 @@ def sigterm_a_second_instance(rehearsal: Rehearsal, log_path: Path, timeout: flo
             client.get(f"http://127.0.0.1:{port}/health")
         started = time.monotonic()
         process.send_signal(signal.SIGTERM)
-        try:
-            code: int | None = process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            code = None
-        return ProcessOutcome(code, time.monotonic() - started, log_path.read_text(errors="replace"))
+        return _outcome(process, started, timeout, log_path)
     finally:
         stop_process(process)
 
 
-def port_is_free(port: int) -> bool:
-    import socket
+def _outcome(process: subprocess.Popen[bytes], started: float, timeout: float, log_path: Path) -> ProcessOutcome:
+    try:
+        code: int | None = process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        code = None
+    return ProcessOutcome(code, time.monotonic() - started, log_path.read_text(errors="replace"))
 
+
+def port_is_free(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         try:
             probe.bind(("0.0.0.0", port))  # noqa: S104 - the same address the Procfile binds

@@ -1,5 +1,5 @@
-"""Checks that read the checkout, not the server: ADRs, the Procfile, the Settings schema, a secret scan and the
-audit report's generator. They are safe in live mode too (nothing is sent anywhere).
+"""Checks that read the checkout, not the server: ADRs, a secret scan and the audit report's generator. They are
+safe in live mode too (nothing is sent anywhere).
 
 SC-002 ("secrets missing from the codebase") is checked by detect-secrets over every tracked or new file against
 the reviewed baseline ``.secrets.baseline``; to prove the scanner is awake, the same configuration must also flag a
@@ -8,19 +8,18 @@ secret planted in a temporary file. Decision: history/adr/0016-secret-scanning-w
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
 import subprocess
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import chdir
 from dataclasses import dataclass
 from pathlib import Path
 
-from audit.adrs import Adr, load_adrs
+from audit.adrs import Adr, load_adrs, sections
 from audit.links import MARKDOWN_LINK, dead_links
 from audit.traceability import ADR_DIR, ROOT
+from backend.local.checkout import git
 
 BASELINE = ROOT / ".secrets.baseline"
 ADR_LINK = re.compile(r"(?:^|/)(\d{4})-[^/]+\.md(?:#.*)?$")
@@ -53,13 +52,10 @@ def adr_links(markdown: str, base: Path) -> tuple[list[str], list[str], list[str
 
 def repository_files() -> list[str]:
     """Tracked files plus new, not-ignored ones: a secret about to be committed counts too."""
-    listing = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"], cwd=ROOT,
-                             capture_output=True, check=False)
-    if listing.returncode != 0:
-        raise AssertionError(f"the secret scan lists files with git, and {ROOT} is not a git checkout: "
-                             f"{listing.stderr.decode(errors='replace').strip()}")
-    listed = listing.stdout.decode().split("\0")
-    return sorted({name for name in listed if name and (ROOT / name).is_file()})
+    listed = git("ls-files", "--cached", "--others", "--exclude-standard", "-z")
+    if listed is None:
+        raise AssertionError(f"the secret scan lists files with git, and {ROOT} is not a git checkout")
+    return sorted({name for name in listed.split("\0") if name and (ROOT / name).is_file()})
 
 
 @dataclass(frozen=True)
@@ -79,7 +75,7 @@ def scan_for_secrets() -> tuple[list[Finding], list[Finding], int]:
     from detect_secrets import SecretsCollection
     from detect_secrets.core import baseline
 
-    with _in_root():
+    with chdir(ROOT):
         loaded = baseline.load(baseline.load_from_file(str(BASELINE)), str(BASELINE))
         files = [name for name in repository_files() if name != BASELINE.name]
         found = SecretsCollection(root=str(ROOT))
@@ -104,59 +100,11 @@ def scanner_flags_a_planted_secret() -> list[str]:
         # plugin still flags it): the planted value starts with a letter so this check never flakes on that.
         value = "s" + secrets.token_urlsafe(48)
         planted.write_text(f'BETTER_AUTH_SECRET = "{value}"\n', encoding="utf-8")
-        with _in_root():
+        with chdir(ROOT):
             baseline.load(baseline.load_from_file(str(BASELINE)), str(BASELINE))  # same plugins and filters
         collection = SecretsCollection(root=folder)
         collection.scan_file(str(planted))
         return sorted({secret.type for _, secret in collection})
-
-
-@contextmanager
-def _in_root() -> Iterator[None]:
-    previous = Path.cwd()
-    os.chdir(ROOT)
-    try:
-        yield
-    finally:
-        os.chdir(previous)
-
-
-# ------------------------------------------------------------------------------------------------ settings
-
-
-@contextmanager
-def captured_log(name: str) -> Iterator[list[str]]:
-    """The messages ``name`` logs meanwhile, kept from the console: a warning a check provokes on purpose in
-    this process (e.g. development Settings without a secret) is not a warning about the suite's run."""
-    import logging
-
-    logger, messages = logging.getLogger(name), []
-
-    class Keep(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            messages.append(record.getMessage())
-
-    handler, propagate = Keep(), logger.propagate
-    logger.addHandler(handler)
-    logger.propagate = False
-    try:
-        yield messages
-    finally:
-        logger.removeHandler(handler)
-        logger.propagate = propagate
-
-
-# ------------------------------------------------------------------------------------------------ Procfile
-
-
-def procfile_processes() -> dict[str, str]:
-    path = ROOT / "Procfile"
-    processes = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.lstrip().startswith("#"):
-            name, _, command = line.partition(":")
-            processes[name.strip()] = command.strip()
-    return processes
 
 
 # ------------------------------------------------------------------------------------------------ audit report
@@ -214,14 +162,5 @@ def unnamed_measures(measures_section: str) -> list[str]:
 
 
 def report_sections(markdown: str) -> dict[str, str]:
-    """Level-2 sections by lower-cased title without their number ("## 4. Endpoints" → "endpoints")."""
-    sections: dict[str, str] = {}
-    current = None
-    for line in markdown.splitlines():
-        heading = re.match(r"##\s+(?:\d+\.\s*)?(.+?)\s*$", line)
-        if heading and not line.startswith("###"):
-            current = heading.group(1).lower()
-            sections[current] = ""
-        elif current is not None:
-            sections[current] += line + "\n"
-    return sections
+    """The report's sections by lower-cased title without their number ("## 5. Endpoints" → "endpoints")."""
+    return {re.sub(r"^\d+\.\s*", "", title): text for title, text in sections(markdown).items()}

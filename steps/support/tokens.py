@@ -54,56 +54,31 @@ class TokenMint:
     def valid(self, subject: str) -> str:
         return self._sign(subject)
 
-    def expired(self, subject: str) -> str:
-        return self._sign(subject, expires_in=-EXPIRED_AGO_SECONDS)
-
     def wrong_signature(self, subject: str) -> str:
         """Well-formed, unexpired, signed with a key that is not the deployment's."""
         return self._sign(subject, secrets.token_urlsafe(48))
 
-    def unsigned(self, subject: str) -> str:
-        """``alg: none``: the classic bypass (no signature at all)."""
-        return self._sign(subject, None, algorithm="none")
-
-    def expired_past_leeway(self, subject: str) -> str:
-        return self._sign(subject, expires_in=-PAST_LEEWAY_SECONDS)
-
-    def without_subject(self, subject: str) -> str:
-        return self._sign(None)
-
-    def signed_with_well_known_keys(self, subject: str) -> dict[str, str]:
-        """One token per well-known default key (short keys: PyJWT's length warning is the point here)."""
+    def foreign_key_tokens(self, subject: str) -> dict[str, str]:
+        """Valid-looking tokens signed with any key but the deployment's: each well-known default (short keys:
+        PyJWT's length warning is the point here), and a fresh key the token carries in its own ``jwk`` header
+        (CVE-2018-0114's pattern)."""
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return {f"signed with the well-known key #{number}": self._sign(subject, key)
-                    for number, key in enumerate(WELL_KNOWN_KEYS, 1)}
-
-    def foreign_key_tokens(self, subject: str) -> dict[str, str]:
-        """Valid-looking tokens signed with any key but the deployment's: well-known defaults, self-supplied."""
-        return {**self.signed_with_well_known_keys(subject), "self-keyed (jwk header)": self.self_keyed(subject)}
-
-    def self_keyed(self, subject: str) -> str:
-        """Signed with a fresh key that the token carries in its own ``jwk`` header (CVE-2018-0114's pattern)."""
-        key = secrets.token_bytes(32)
-        jwk = {"kty": "oct", "k": base64.urlsafe_b64encode(key).rstrip(b"=").decode()}
-        return self._sign(subject, key, headers={"jwk": jwk})
-
-    def without_expiry(self, subject: str) -> str:
-        return self._sign(subject, expires_in=None)
-
-    @staticmethod
-    def garbage() -> str:
-        return "not-a-jwt." + secrets.token_urlsafe(12)
+            tokens = {f"signed with the well-known key #{number}": self._sign(subject, key)
+                      for number, key in enumerate(WELL_KNOWN_KEYS, 1)}
+        own_key = secrets.token_bytes(32)
+        jwk = {"kty": "oct", "k": base64.urlsafe_b64encode(own_key).rstrip(b"=").decode()}
+        return {**tokens, "self-keyed (jwk header)": self._sign(subject, own_key, headers={"jwk": jwk})}
 
     def bad_tokens(self, subject: str) -> dict[str, str | None]:
         """Each way a request must be refused with 401; None means "no Authorization header at all"."""
         return {
             "no token": None,
-            "garbage": self.garbage(),
+            "garbage": "not-a-jwt." + secrets.token_urlsafe(12),
             "wrong signature": self.wrong_signature(subject),
-            "alg none (unsigned)": self.unsigned(subject),
-            "expired": self.expired(subject),
-            "expired past any allowed leeway": self.expired_past_leeway(subject),
-            "no exp claim": self.without_expiry(subject),
-            "no sub claim": self.without_subject(subject),
+            "alg none (unsigned)": self._sign(subject, None, algorithm="none"),
+            "expired": self._sign(subject, expires_in=-EXPIRED_AGO_SECONDS),
+            "expired past any allowed leeway": self._sign(subject, expires_in=-PAST_LEEWAY_SECONDS),
+            "no exp claim": self._sign(subject, expires_in=None),
+            "no sub claim": self._sign(None),
         }
