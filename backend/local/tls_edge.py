@@ -12,17 +12,13 @@ Decision: history/adr/0020-tls-edge-for-the-rehearsal.md.
 from __future__ import annotations
 
 import datetime
-import ipaddress
 import shutil
 import ssl
 import subprocess
 import sys
 from pathlib import Path
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+import trustme
 
 from backend.local.debian import install_package
 from backend.local.postgres import free_port
@@ -56,39 +52,16 @@ def install() -> int:
 
 
 def write_throwaway_ca(folder: Path) -> tuple[Path, Path]:
-    """A CA and a server certificate for 127.0.0.1/localhost signed by it: (ca.pem, edge.pem = cert + key)."""
-    now = datetime.datetime.now(datetime.UTC)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "tasks-api rehearsal throwaway CA")])
-    ca_cert = (
-        x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=CERTIFICATE_DAYS))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
-                                     content_commitment=False, key_encipherment=False, data_encipherment=False,
-                                     key_agreement=False, encipher_only=False, decipher_only=False), critical=True)
-        .sign(ca_key, hashes.SHA256())
-    )
-    key = ec.generate_private_key(ec.SECP256R1())
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")]))
-        .issuer_name(ca_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=CERTIFICATE_DAYS))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost"),
-                                                    x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                       critical=False)
-        .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-        .sign(ca_key, hashes.SHA256())
-    )
+    """A CA (trustme's) and a server certificate for 127.0.0.1/localhost signed by it: (ca.pem, edge.pem = key +
+    cert, readable by this user only)."""
+    ca = trustme.CA(organization_name="tasks-api rehearsal throwaway CA")
+    expires = datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=CERTIFICATE_DAYS)
     folder.mkdir(parents=True, exist_ok=True)
     ca_path, edge_path = folder / "ca.pem", folder / "edge.pem"
-    ca_path.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
+    ca.cert_pem.write_to_path(str(ca_path))
     edge_path.touch(mode=0o600)
-    edge_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM) + key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    ca.issue_cert("localhost", "127.0.0.1", not_after=expires).private_key_and_cert_chain_pem.write_to_path(
+        str(edge_path))
     return ca_path, edge_path
 
 

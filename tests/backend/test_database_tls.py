@@ -9,8 +9,6 @@ Untrusted CA → refused. Trusted CA, wrong host name → refused. Trusted CA, r
 from __future__ import annotations
 
 import asyncio
-import datetime
-import ipaddress
 import ssl
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -18,10 +16,7 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+import trustme
 
 from backend import database_tls
 from backend.database_url import parse_database_url
@@ -33,37 +28,21 @@ SSL_REQUEST = (8).to_bytes(4, "big") + (80877103).to_bytes(4, "big")
 
 @dataclass
 class Pki:
-    ca_path: Path
-    cert_path: Path
-    key_path: Path
+    ca_path: Path  # the CA's certificate, for SSL_CERT_FILE
+    server: trustme.LeafCert
 
 
-def make_pki(directory: Path, san: x509.GeneralName) -> Pki:
-    """A throwaway CA and a server certificate for ``san``, written as PEM files."""
-    now = datetime.datetime.now(datetime.UTC)
-    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "test run CA")])
-    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
-          .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
-          .not_valid_after(now + datetime.timedelta(hours=1))
-          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-          .sign(ca_key, hashes.SHA256()))
-    cert = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "db")]))
-            .issuer_name(ca_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(hours=1))
-            .add_extension(x509.SubjectAlternativeName([san]), critical=False).sign(ca_key, hashes.SHA256()))
-    pki = Pki(directory / "ca.pem", directory / "cert.pem", directory / "key.pem")
-    pki.ca_path.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
-    pki.cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    pki.key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                               serialization.NoEncryption()))
-    return pki
+def make_pki(directory: Path, host: str) -> Pki:
+    """A throwaway CA (trustme's) and a server certificate it signed for ``host``."""
+    ca = trustme.CA()
+    ca.cert_pem.write_to_path(str(directory / "ca.pem"))
+    return Pki(directory / "ca.pem", ca.issue_cert(host))
 
 
 async def tls_stand_in(pki: Pki) -> AsyncIterator[int]:
     """Answers "S" to an SSLRequest, completes the TLS handshake with ``pki``'s certificate, then hangs up."""
     server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    server_context.load_cert_chain(pki.cert_path, pki.key_path)
+    pki.server.configure_cert(server_context)
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -113,7 +92,7 @@ def trust(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
 
 async def test_an_untrusted_certificate_is_refused(tmp_path: Path) -> None:
     database_tls.verifying_context.cache_clear()
-    pki = make_pki(tmp_path, x509.IPAddress(ipaddress.ip_address("127.0.0.1")))
+    pki = make_pki(tmp_path, "127.0.0.1")
     async for port in tls_stand_in(pki):
         error = await handshake_error(port)
 
@@ -121,7 +100,7 @@ async def test_an_untrusted_certificate_is_refused(tmp_path: Path) -> None:
 
 
 async def test_a_trusted_certificate_for_another_host_is_refused(tmp_path: Path, trust: object) -> None:
-    pki = make_pki(tmp_path, x509.DNSName("db.example.com"))
+    pki = make_pki(tmp_path, "db.example.com")
     trust(pki)  # type: ignore[operator]
     async for port in tls_stand_in(pki):
         error = await handshake_error(port)
@@ -131,7 +110,7 @@ async def test_a_trusted_certificate_for_another_host_is_refused(tmp_path: Path,
 
 
 async def test_a_trusted_certificate_for_this_host_completes_the_handshake(tmp_path: Path, trust: object) -> None:
-    pki = make_pki(tmp_path, x509.IPAddress(ipaddress.ip_address("127.0.0.1")))
+    pki = make_pki(tmp_path, "127.0.0.1")
     trust(pki)  # type: ignore[operator]
     async for port in tls_stand_in(pki):
         error = await handshake_error(port)
