@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from backend.local.debian import install_package
 from backend.local.postgres import DATABASE, USER, LocalPostgres, free_port, give_to
+from backend.local.processes import stop_process, wait_for_port
 
 DEBIAN_PATH = "/usr/sbin/pgbouncer"  # not on a normal user's PATH
 MISSING = ("PgBouncer is not installed: to run these, `sudo apt-get install pgbouncer` (make test does it itself "
@@ -102,22 +101,14 @@ class LocalPgBouncer:
                 [pgbouncer_binary(), str(config)], user=self.postgres.user,
                 stdout=subprocess.DEVNULL, stderr=stderr,
             )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
+        if not wait_for_port(self.port, 10, lambda: self.process.poll() is not None):
             if self.process.poll() is not None:
-                error = stderr_path.read_text(errors="replace")
-                raise RuntimeError(f"pgbouncer exited: {error.strip()}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
-                    return self
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("pgbouncer did not start listening")
+                raise RuntimeError(f"pgbouncer exited: {stderr_path.read_text(errors='replace').strip()}")
+            raise RuntimeError("pgbouncer did not start listening")
+        return self
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
+        stop_process(self.process, timeout=10)
         shutil.rmtree(self.work_dir, ignore_errors=True)
 
     def __enter__(self) -> LocalPgBouncer:
@@ -134,10 +125,6 @@ def install() -> int:
     """
     if "PGBOUNCER" not in os.environ and not pgbouncer_available():
         install_package("pgbouncer")
-    return _report()
-
-
-def _report() -> int:
     print(f"PgBouncer: {find_pgbouncer()}" if pgbouncer_available() else f"{MISSING}; skipping its tests.",
           flush=True)
     return 0

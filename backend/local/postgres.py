@@ -20,9 +20,10 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import time
 import warnings
 from pathlib import Path
+
+from backend.local.processes import wait_for_port
 
 with warnings.catch_warnings():
     # pgserver computes a runtime folder at import time and warns when XDG_RUNTIME_DIR is unset (CI, root shells);
@@ -156,7 +157,8 @@ class LocalPostgres:
                    " -c fsync=off -c synchronous_commit=off -c full_page_writes=off")
         self._pg("pg_ctl", "-D", str(self.data_dir), "-w", "-t", "30", "-o", options,
                  "-l", str(self.data_dir / "server.log"), "start")
-        self._wait_for_tcp()
+        if not wait_for_port(self.port, 15):
+            raise RuntimeError(f"PostgreSQL did not accept connections on port {self.port}")
         return self
 
     def stop(self, mode: str = "fast") -> None:
@@ -173,16 +175,6 @@ class LocalPostgres:
         result = self._pg("psql", "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1",
                           "-p", str(self.port), "-U", USER, "-d", DATABASE, "-c", sql)
         return result.stdout.strip()
-
-    def _wait_for_tcp(self, timeout: float = 15) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
-                    return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError(f"PostgreSQL did not accept connections on port {self.port}")
 
     def close(self) -> None:
         """Stop the server and remove its temporary folder (a throwaway cluster with it). Idempotent."""

@@ -1,13 +1,15 @@
-"""The child processes the local stand-ins start (the web process, HAProxy, Better Auth, PostgreSQL's helpers): wait
-until one answers over HTTP, stop one. One definition of each, so every stand-in waits and stops the same way."""
+"""The child processes the local stand-ins start (the web process, HAProxy, Better Auth, PostgreSQL, PgBouncer): wait
+until one answers over HTTP or TCP, stop one. One definition of each, so every stand-in waits and stops the same way."""
 
 from __future__ import annotations
 
 import os
 import signal
+import socket
 import ssl
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -32,6 +34,18 @@ def wait_until_ok(url: str, process: subprocess.Popen[bytes], log_path: Path, ti
     stop_process(process)
     why = f"exited with {exited}" if exited is not None else f"did not answer 200 at {url} within {timeout}s"
     raise RuntimeError(f"{name} {why}:\n{_log(log_path)}")
+
+
+def wait_for_port(port: int, timeout: float, exited: Callable[[], bool] = lambda: False) -> bool:
+    """Whether 127.0.0.1:``port`` accepts a TCP connection within ``timeout``; False at once when ``exited()``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and not exited():
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return True
+        except OSError:
+            time.sleep(POLL_SECONDS)
+    return False
 
 
 def stop_process(process: subprocess.Popen[bytes] | None, timeout: float = 30) -> int | None:
