@@ -8,13 +8,13 @@ the built app (a route replaced, a middleware option changed) before it serves i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, iter_route_contexts
 
 
 class FaultClass(StrEnum):
@@ -68,22 +68,13 @@ class Injection:
 def replace_route(app: FastAPI, method: str, path: str, endpoint: Callable[..., Any], **options: Any) -> None:
     """Put a faulty endpoint for ``method path`` in front of the real one (the first matching route answers),
     keeping the real route's status code and response model unless told otherwise."""
-    found = [route for route in _api_routes(app.router.routes) if route.path == path and method in route.methods]
+    found = [context.original_route for context in iter_route_contexts(app.router.routes)  # included routers too
+             if isinstance(context.original_route, APIRoute) and context.path == path and method in context.methods]
     assert found, f"no route {method} {path}: the fault no longer matches the code"
     options.setdefault("status_code", found[0].status_code)
     options.setdefault("response_model", found[0].response_model)
     app.router.add_api_route(path, endpoint, methods=[method], **options)
     app.router.routes.insert(0, app.router.routes.pop())
-
-
-def _api_routes(routes: list[Any]) -> Iterator[APIRoute]:
-    """Every APIRoute, including those of included routers (FastAPI keeps those behind a lazy wrapper)."""
-    for route in routes:
-        if isinstance(route, APIRoute):
-            yield route
-        inner = getattr(route, "original_router", None)
-        if inner is not None:
-            yield from _api_routes(inner.routes)
 
 
 def change_middleware(app: FastAPI, middleware_class: type, **options: Any) -> None:

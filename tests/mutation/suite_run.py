@@ -3,7 +3,6 @@ what it found: the scenarios that failed, each with its first failing step and t
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
@@ -13,6 +12,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from audit.results import load_results
 from backend.local.rehearsal import ROOT
 from bench.suite import scratch_checkout
 from tests.mutation.app import FAULT_VARIABLE
@@ -96,35 +96,19 @@ def _run_behave(environment: dict[str, str], arguments: list[str], keep: Path | 
 
 
 def _read_results(scratch: Path, result: SuiteResult) -> None:
-    path = scratch / "reports" / "behave.json"
-    try:
-        features = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    """behave's results as the audit report reads them (``audit.results``): the passed scenarios, and each failed
+    or errored one with its first failure."""
+    results = load_results(scratch / "reports", None, scratch, redact=str)
+    if results.unreadable:
         tail = (scratch / "reports" / "output.txt").read_text(errors="replace")[-600:]
         result.problem = f"the suite wrote no results (exit {result.exit_code}): {tail}"
         return
-    for feature in features:
-        for scenario in feature.get("elements", []):
-            if scenario.get("type") == "background":
-                continue
-            tags = [str(tag).lstrip("@") for tag in scenario.get("tags", [])]
-            state = scenario.get("status")
-            if state == "passed":
-                result.passed.append(scenario["name"])
-            elif state in ("failed", "error"):
-                result.findings.append(_finding(scenario, tags))
+    for scenario in results.scenarios:
+        if scenario.behave_status == "passed":
+            result.passed.append(scenario.name)
+        elif scenario.behave_status in ("failed", "error"):
+            failure = scenario.failures[0]
+            first = next((line.strip() for line in failure.message.splitlines() if line.strip()), "")
+            result.findings.append(Finding(scenario.name, sorted(scenario.tags), failure.step, first[:MESSAGE_CHARS]))
     if result.exit_code not in (0, None) and not result.findings:
         result.problem = f"the suite exited {result.exit_code} without a failed scenario"
-
-
-def _finding(scenario: dict, tags: list[str]) -> Finding:
-    for step in scenario.get("steps", []):
-        outcome = step.get("result", {})
-        if outcome.get("status") in ("failed", "error"):
-            message = outcome.get("error_message") or ""
-            if isinstance(message, list):
-                message = "\n".join(message)
-            first = next((line.strip() for line in str(message).splitlines() if line.strip()), "")
-            return Finding(scenario["name"], tags, f"{step.get('keyword', '').strip()} {step.get('name', '')}",
-                           first[:MESSAGE_CHARS])
-    return Finding(scenario["name"], tags, "(a hook, before any step)", "")
