@@ -24,7 +24,7 @@ import behave
 
 from audit.results import BEHAVE_STATUS
 from audit.run import RunRecord, ScenarioRecord
-from audit.scope import CHECKOUT_TAG
+from audit.traceability import CHECKOUT_TAG, LOCAL_TAG
 from audit.verdict import EXECUTED
 from backend.local.checkout import commit, git
 from steps.support.config import (
@@ -40,8 +40,6 @@ from steps.support.http import REDACT, Api
 from steps.support.preflight import preflight
 from steps.support.suite import Suite, SuiteNotRun
 from steps.support.tokens import TokenMint
-
-LOCAL_TAG = "local"
 
 
 def before_all(context):
@@ -134,17 +132,14 @@ def after_all(context):
             tear_down(suite)
     finally:
         write_run_record(record, suite, wall, context.reports)
-    if record.stopped is not None:
-        print(summary_line(record, suite, wall, context.reports))
-        if not interrupted:
-            # behave prints "ABORTED: By user." after any failed before_all, though its reason is printed already
-            # and no user aborted anything. The run still fails: behave counts the hook error.
-            context.aborted = False
-    elif not any(BEHAVE_STATUS.get(item.status) in EXECUTED for item in record.scenarios):  # the report's rule
+    if record.stopped is None and not any(BEHAVE_STATUS.get(item.status) in EXECUTED for item in record.scenarios):
         raise SuiteNotRun("no scenario was executed", "every scenario was filtered out or skipped; the audit "
-                          "report's verdict is NOT RUN")
-    else:
-        print(summary_line(record, suite, wall, context.reports))
+                          "report's verdict is NOT RUN")  # the report's rule
+    print(summary_line(record, suite, wall, context.reports))
+    if record.stopped is not None and not interrupted:
+        # behave prints "ABORTED: By user." after any failed before_all, though its reason is printed already and
+        # no user aborted anything. The run still fails: behave counts the hook error.
+        context.aborted = False
 
 
 def tear_down(suite: Suite) -> None:

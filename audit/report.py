@@ -16,8 +16,9 @@ from audit.confirmation import Confirmation
 from audit.document import Badge, Break, Bullets, CodeBlock, Document, Inline, Link, Paragraph, Section, Table, Text
 from audit.model import Scenario, Status, aggregate
 from audit.power import verification_power
-from audit.scope import CHECKOUT_TAG, scope_section
+from audit.scope import scope_section
 from audit.spec import KIND_NAMES
+from audit.traceability import CHECKOUT_TAG
 from audit.verdict import NOT_RUN
 
 MAX_MESSAGE_CHARS = 4000

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from audit.document import Bullets, Inline, Paragraph, Section, Text
 from audit.model import Scenario
 from audit.run import RunRecord
+from audit.traceability import CHECKOUT_TAG
 
-CHECKOUT_TAG = "checkout"  # scenarios that read the repository checkout, not the target
 SHORTEST_COMMIT = 7
 
 

@@ -31,7 +31,9 @@ ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "specs" / "004-backend-deployment" / "spec.md"
 FEATURES = ROOT / "features"
 ADR_DIR = ROOT / "history" / "adr"
-MARKERS = frozenset({"local", "checkout"})  # tags that are not ids (@checkout: reads the repository, not the target)
+LOCAL_TAG = "local"  # needs control of the process or the database: not run against a live URL
+CHECKOUT_TAG = "checkout"  # reads the repository checkout, not the target
+MARKERS = frozenset({LOCAL_TAG, CHECKOUT_TAG})  # the tags that are not ids
 
 
 def known_ids(spec: Sequence[SpecItem]) -> set[str]:

@@ -20,14 +20,13 @@ from hamcrest import (
 
 from backend.local.checkout import procfile
 from backend.local.procfs import listening_addresses
-from steps.support import checks, configuration
+from steps.support import checks, configuration, probes
 from steps.support.http import json_body
 from steps.support.local import web_process_pid
 from steps.support.tasks import tasks_path
 
 DEBUG_MARKERS = ("traceback", 'file "', "sqlalchemy", "asyncpg", "postgresql://", "exception", "line ")
 EVERY_INTERFACE = "0.0.0.0"  # noqa: S104 - what the Procfile binds, so Railway's proxy can reach it
-DOCS_PATHS = ("/docs", "/redoc", "/openapi.json", "/docs/oauth2-redirect")
 DEPLOYMENT_BUDGET_SECONDS = 300  # SC-001: within 5 minutes of deployment
 
 
@@ -166,14 +165,14 @@ def step_web_command(context):
 
 @when("the interactive documentation is requested")
 def step_request_docs(context):
-    context.responses = [context.suite.api.get(path) for path in DOCS_PATHS]
+    context.responses = [context.suite.api.get(f"/{document}") for document in probes.DOCS_DOCUMENTS]
 
 
 @then("`/docs`, `/redoc`, `/openapi.json` and `/docs/oauth2-redirect` each answer `404` without revealing the schema")
 def step_docs_closed(context):
     for response in context.responses:
         checks.status_is(response, 404, "interactive docs must be closed in production (FR-006)")
-        checks.body_lacks(response, ("swagger", "redoc", "openapi", "/api/{user_id}"), "the API schema leaked")
+        checks.body_lacks(response, probes.SCHEMA_MARKERS, "the API schema leaked")
 
 
 # ------------------------------------------------------------------------------------------------ SC-001

@@ -44,10 +44,6 @@ def header_is(response: httpx.Response, name: str, matcher: Matcher[Any], why: s
     assert_that(response.headers.get(name), matcher, _reason(why or f"header {name}", response))
 
 
-def header_absent(response: httpx.Response, name: str, why: str = "") -> None:
-    assert_that(response.headers.get(name), none(), _reason(why or f"header {name} must be absent", response))
-
-
 def json_matches(response: httpx.Response, matcher: Matcher[Any], why: str = "") -> Any:
     body = json_body(response)
     assert_that(body, matcher, _reason(why or "unexpected body", response))

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from audit.traceability import LOCAL_TAG
+
 LIVE = "live"
 LOCAL = "local"
 LOCAL_TARGET = "local rehearsal"
@@ -100,6 +102,6 @@ class SuiteConfig:
 
 def skip_reason(tags: list[str] | set[str], config: SuiteConfig) -> str | None:
     """Why a scenario with ``tags`` must not run against ``config``'s target, or None when it may."""
-    if "local" in tags and config.is_live:
+    if LOCAL_TAG in tags and config.is_live:
         return LOCAL_ONLY_REASON
     return None

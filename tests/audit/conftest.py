@@ -37,10 +37,6 @@ class Project:
         return self.root / "history" / "adr"
 
     @property
-    def out(self) -> Path:
-        return self.root / "reports"
-
-    @property
     def reports(self) -> Path:
         return self.root / "reports"
 
@@ -55,11 +51,11 @@ class Project:
 
     @property
     def markdown(self) -> str:
-        return (self.out / "REPORT.md").read_text(encoding="utf-8")
+        return (self.reports / "REPORT.md").read_text(encoding="utf-8")
 
     @property
     def html(self) -> str:
-        return (self.out / "report.html").read_text(encoding="utf-8")
+        return (self.reports / "report.html").read_text(encoding="utf-8")
 
     def edit_run(self, **changes: object) -> dict:
         """Change reports/run.json as a test needs (a stale record, a failed set-up, what a scenario exercised)."""

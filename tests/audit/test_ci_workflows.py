@@ -90,7 +90,7 @@ def summary_script() -> str:
 def run_summary(project: Project, tmp_path: Path) -> str:
     """The workflow's own summary step, run by bash on ``project``'s generated report as ci-report/REPORT.md."""
     (tmp_path / "ci-report").mkdir(parents=True)
-    shutil.copy(project.out / "REPORT.md", tmp_path / "ci-report" / "REPORT.md")
+    shutil.copy(project.reports / "REPORT.md", tmp_path / "ci-report" / "REPORT.md")
     summary = tmp_path / "summary.md"
     subprocess.run(["bash", "-e", "-c", summary_script()], cwd=tmp_path, check=True, timeout=30,
                    env={**os.environ, "GITHUB_STEP_SUMMARY": str(summary)})

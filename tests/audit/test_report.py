@@ -147,7 +147,7 @@ def test_links_are_relative_and_open(green: Project, monkeypatch, capsys):
     assert markdown_links and sorted(set(markdown_links)) == sorted(set(html_links))
     for href in markdown_links:
         assert href.startswith("../history/adr/"), href
-        assert (green.out / href).resolve().is_file(), href
+        assert (green.reports / href).resolve().is_file(), href
 
 
 def test_deleting_an_adr_fails_and_names_the_file(green: Project, monkeypatch, capsys):

@@ -27,7 +27,7 @@ import httpx
 import pytest
 
 from backend.database import APPLICATION_NAME
-from backend.local.checkout import ROOT, clean_environment, is_service_variable
+from backend.local.checkout import ROOT, clean_environment, is_service_variable, procfile
 from backend.local.postgres import LocalPostgres, free_port
 from backend.local.processes import stop_process
 from backend.local.rehearsal import run_migrations, wait_until_healthy
@@ -174,14 +174,6 @@ def bob(client: httpx.AsyncClient, secret: str) -> Api:
 # ------------------------------------------------------------------------------------------ the real process
 
 
-def procfile_web_command() -> str:
-    """The Procfile's ``web`` line exactly as Railway reads it."""
-    for line in (ROOT / "Procfile").read_text().splitlines():
-        if line.startswith("web:"):
-            return line.split(":", 1)[1].strip()
-    raise AssertionError("Procfile has no web: line")
-
-
 @dataclass
 class WebProcess:
     """The Procfile's web command run with ``sh -c`` as Railway's start command is, and its combined output."""
@@ -212,7 +204,7 @@ def web_process(tmp_path: Path, environment: dict[str, str], port: int | None = 
     log_path = tmp_path / f"web-{port}.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            ["sh", "-c", procfile_web_command()], cwd=ROOT, env=clean_environment(PORT=str(port), **environment),
+            ["sh", "-c", procfile()["web"]], cwd=ROOT, env=clean_environment(PORT=str(port), **environment),
             stdout=log, stderr=subprocess.STDOUT,
         )
     web = WebProcess(process, port, log_path)

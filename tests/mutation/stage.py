@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from backend.local.checkout import commit, git
+from backend.local.checkout import commit, git, procfile
 from backend.local.postgres import free_port
 from backend.local.processes import stop_process
 from backend.local.rehearsal import ROOT, Rehearsal, start_procfile_web, wait_until_healthy
@@ -46,11 +46,10 @@ CAUGHT, SURVIVED, NOT_MEASURED = "caught", "survived", "not measured"
 
 def fault_procfile(fault: Fault, folder: Path) -> Path:
     """The production Procfile with the factory swapped for the faulty one, and the fault's own edit if any."""
-    lines = (ROOT / "Procfile").read_text(encoding="utf-8").splitlines()
-    web = [line for line in lines if line.startswith("web:")]
-    assert len(web) == 1 and web[0].count(PRODUCTION_TARGET) == 1, "the Procfile's web line no longer names " \
-        f"{PRODUCTION_TARGET} exactly once: update tests/mutation/stage.py"
-    command = web[0].replace(PRODUCTION_TARGET, TARGET)
+    web = procfile()["web"]
+    assert web.count(PRODUCTION_TARGET) == 1, f"the Procfile's web line no longer names {PRODUCTION_TARGET} " \
+        "exactly once: update tests/mutation/stage.py"
+    command = "web: " + web.replace(PRODUCTION_TARGET, TARGET)
     if fault.web_command is not None:
         changed = fault.web_command(command)
         assert changed != command, f"{fault.name}: its Procfile edit no longer matches the web line"
