@@ -66,17 +66,16 @@ def _merge(first: Endpoint, second: Endpoint) -> Endpoint:
 
 def environment_variables(procfile: Path | None = None) -> list[EnvVar]:
     """One row per Settings field: its variable, markers, default (never a value) and description."""
-    from backend.settings import Settings, env_name
+    from backend.settings import Settings, env_name, is_marked
 
     variables: list[EnvVar] = []
     for name, field in Settings.model_fields.items():
-        extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
         aliases = getattr(field.validation_alias, "choices", None) or []
         alias_names = tuple(dict.fromkeys(
             str(alias).upper() for alias in aliases if str(alias).upper() != env_name(name)))
         variables.append(EnvVar(
             name=env_name(name), aliases=alias_names,
-            required_in_production=bool(extra.get("required_in_production")), secret=bool(extra.get("secret")),
+            required_in_production=is_marked(name, "required_in_production"), secret=is_marked(name, "secret"),
             default=_default(field), meaning=field.description or "",
         ))
     if procfile is not None and procfile.exists():
@@ -130,7 +129,7 @@ def _route_key(route: Any) -> tuple[str, tuple[str, ...]]:
 
 
 def _endpoint(route: Any, *, docs_only: bool) -> Endpoint:
-    from backend.dependencies import current_user_id
+    from backend.dependencies import bearer_token
 
     methods = tuple(sorted(getattr(route, "methods", None) or (), key=_method_order))
     dependant = getattr(route, "dependant", None)
@@ -141,7 +140,7 @@ def _endpoint(route: Any, *, docs_only: bool) -> Endpoint:
         statuses.update(int(code) for code in (getattr(route, "responses", None) or {}) if str(code).isdigit())
         if dependant.path_params or dependant.query_params or dependant.body_params:
             statuses.add(422)
-    return Endpoint(methods=methods, path=str(route.path), auth_required=current_user_id in calls,
+    return Endpoint(methods=methods, path=str(route.path), auth_required=bearer_token in calls,
                     purpose=_purpose(route), statuses=tuple(sorted(statuses)), docs_only=docs_only)
 
 

@@ -1,5 +1,5 @@
-"""Who is calling: verify the Better Auth JWT (the dependencies that enforce a user only reaches their own path
-are in ``backend.dependencies``).
+"""Who is calling: verify the Better Auth JWT (the bearer scheme and the dependency that keeps a user to their own
+path are in ``backend.dependencies``).
 
 Spec: US2 scenario 3 (user isolation), US1 scenario 3 (secret only from the environment). Decision:
 history/adr/0007-pyjwt-hs256-and-jwks.md.
@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import jwt
-from fastapi.security import HTTPBearer
 
 from backend.jwks import JwksKeys, UnknownKey
 from backend.settings import Settings
@@ -26,8 +25,6 @@ SHARED_SECRET_ALGORITHMS = ["HS256"]
 JWKS_ALGORITHMS = ["EdDSA", "ES256", "RS256"]
 KEYS_UNAVAILABLE_RETRY_AFTER_SECONDS = 5
 VERIFIED_TOKENS_MAX = 1024
-
-bearer_scheme = HTTPBearer(auto_error=False, description="Better Auth JWT; `sub` is the user id.")
 
 
 class InvalidToken(Exception):

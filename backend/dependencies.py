@@ -1,70 +1,93 @@
-"""What a route is given: the caller's user id once it is proven to be the path's user, and what the app was built
-with (its settings, its engine, its token verifier). One module, typed: ``create_app`` puts the services on
-``app.state`` and only the functions here read them back.
+"""What a route is given, as typed ``Annotated`` aliases: ``CurrentUserTasks`` (the caller's own tasks, once the
+token is verified and its ``sub`` is the path's user), ``SettingsDep`` and ``EngineDep`` (for /health).
 
-The engine and the settings are read from the request, not injected with ``Depends``: one dependency less to solve
-per request on the hot path (ADR 0018). Who the caller is, is a dependency (``AuthorizedUserId``), so that every
-task route declares it in its signature and the report can tell which routes need a token.
+No ``SessionDep``: there is no session. Each task operation is one statement on a pooled connection taken and given
+back inside it (ADR 0002); its replacement is :class:`backend.task_store.UserTasks`, bound to the engine *and* the
+proven user id, so a task route cannot even name another user's rows (ADR 0008). A task route solves two
+dependencies per request (ADR 0018): :data:`bearer_token` and :func:`current_user_tasks`.
+
+``create_app`` puts one frozen :class:`Services` on ``app.state``; only :func:`services_of` reads it back.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
-from fastapi.security import HTTPAuthorizationCredentials
+from fastapi.security import HTTPBearer
+from fastapi.security.utils import get_authorization_scheme_param
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.applications import Starlette
 
-from backend.auth import KEYS_UNAVAILABLE_RETRY_AFTER_SECONDS, InvalidToken, TokenVerifier, bearer_scheme
+from backend.auth import KEYS_UNAVAILABLE_RETRY_AFTER_SECONDS, InvalidToken, TokenVerifier
+from backend.database import create_engine
 from backend.jwks import KeysUnavailable
 from backend.schemas import UserId
 from backend.settings import Settings
+from backend.task_store import UserTasks
 
 
-def settings_of(request: Request) -> Settings:
-    return request.app.state.settings
+@dataclass(frozen=True, slots=True)
+class Services:
+    """What one app is built with. The engine connects at its first statement; the lifespan disposes of it."""
+
+    settings: Settings
+    engine: AsyncEngine
+    token_verifier: TokenVerifier = field(repr=False)  # holds the secret
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Services:
+        return cls(settings, create_engine(settings), TokenVerifier.from_settings(settings))
 
 
-def engine_of(request: Request) -> AsyncEngine:
-    """The app's one pool (created by the lifespan). Each route runs one statement through backend.task_store,
-    which takes a pooled connection and gives it back before the route returns (ADR 0002)."""
-    return request.app.state.engine
-
-
-def token_verifier_of(request: Request) -> TokenVerifier:
-    return request.app.state.token_verifier
+def services_of(app: Starlette) -> Services:
+    return app.state.services  # type: ignore[no-any-return]
 
 
 def _unauthorized(detail: str) -> HTTPException:
-    return HTTPException(
-        status_code=status.HTTP_401_UNAUTHORIZED, detail=detail, headers={"WWW-Authenticate": "Bearer"}
-    )
+    return HTTPException(status.HTTP_401_UNAUTHORIZED, detail=detail, headers={"WWW-Authenticate": "Bearer"})
 
 
-async def current_user_id(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
-) -> str:
-    """The authenticated user's id (the token's ``sub``); 401 otherwise."""
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise _unauthorized("not authenticated")
-    try:
-        return await token_verifier_of(request).subject(credentials.credentials)
-    except InvalidToken as error:
-        raise _unauthorized(str(error)) from None
-    except KeysUnavailable:
-        # Not the client's fault and not a verdict on the token: retry shortly (ADR 0007).
-        raise HTTPException(status_code=status.HTTP_503_SERVICE_UNAVAILABLE, detail="authentication keys unavailable",
-                            headers={"Retry-After": str(KEYS_UNAVAILABLE_RETRY_AFTER_SECONDS)}) from None
+class BearerToken(HTTPBearer):
+    """``Authorization: Bearer <JWT>``, verified: the token's ``sub``, else 401 (503 while a JWKS key cannot be
+    fetched: retry, don't log in again; ADR 0007). Being FastAPI's ``HTTPBearer``, it is also the OpenAPI security
+    scheme: a route depending on it is documented, and reported by the audit, as needing a token."""
+
+    async def __call__(self, request: Request) -> str:  # type: ignore[override]
+        authorization = request.headers.get("Authorization")
+        scheme, token = get_authorization_scheme_param(authorization)
+        if not token or scheme.lower() != "bearer":
+            raise _unauthorized("not authenticated")
+        try:
+            return await services_of(request.app).token_verifier.subject(token)
+        except InvalidToken as error:
+            raise _unauthorized(str(error)) from None
+        except KeysUnavailable:
+            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail="authentication keys unavailable",
+                                headers={"Retry-After": str(KEYS_UNAVAILABLE_RETRY_AFTER_SECONDS)}) from None
 
 
-async def authorized_user_id(
-    user_id: UserId, token_user_id: Annotated[str, Depends(current_user_id)]
-) -> str:
-    """The path's user id, once proven to be the caller's own: 403 when it is someone else's (ADR 0008)."""
-    if user_id != token_user_id:
-        raise HTTPException(status_code=status.HTTP_403_FORBIDDEN, detail="not allowed to access this user's tasks")
-    return token_user_id
+bearer_token = BearerToken(scheme_name="HTTPBearer", description="Better Auth JWT; `sub` is the user id.")
 
 
-AuthorizedUserId = Annotated[str, Depends(authorized_user_id)]
+async def current_user_tasks(user_id: UserId, caller: Annotated[str, Depends(bearer_token)],
+                             request: Request) -> UserTasks:
+    """The path user's tasks, once proven to be the caller's own: 403 when the path is someone else's (ADR 0008).
+    The token is checked first (401 before any 422 on the path)."""
+    if user_id != caller:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="not allowed to access this user's tasks")
+    return UserTasks(services_of(request.app).engine, caller)
+
+
+def _settings(request: Request) -> Settings:
+    return services_of(request.app).settings
+
+
+def _engine(request: Request) -> AsyncEngine:
+    return services_of(request.app).engine
+
+
+CurrentUserTasks = Annotated[UserTasks, Depends(current_user_tasks)]
+SettingsDep = Annotated[Settings, Depends(_settings)]
+EngineDep = Annotated[AsyncEngine, Depends(_engine)]  # /health's probe; task routes get CurrentUserTasks

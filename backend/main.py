@@ -12,8 +12,7 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from backend.auth import TokenVerifier
-from backend.database import create_engine
+from backend.dependencies import Services, services_of
 from backend.errors import API_DESCRIPTION, TASK_ERROR_RESPONSES, FaultBarrier, install_error_handlers
 from backend.middleware import BodySizeLimit, SecurityHeaders
 from backend.routers import health, tasks
@@ -31,10 +30,10 @@ CORS_MAX_AGE_SECONDS = 600
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """One engine per app: created at start-up, disposed at shutdown so Neon sees connections close cleanly."""
-    settings: Settings = app.state.settings
-    engine = create_engine(settings)
-    app.state.engine = engine
+    """The app's one engine (``create_app`` made it; it connects on first use) is disposed at shutdown, so Neon sees
+    connections close cleanly."""
+    services = services_of(app)
+    settings = services.settings
     logger.info(
         "starting: environment=%s database=%s tls=%s pgbouncer=%s pool=%d+%d docs=%s cors_origins=%d",
         settings.environment.value, settings.database.safe_description, settings.database.tls_description,
@@ -48,7 +47,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        await engine.dispose()
+        await services.engine.dispose()
         logger.info("stopped: database connections closed")
 
 
@@ -67,8 +66,7 @@ def create_app(settings: Settings) -> FastAPI:
         openapi_url="/openapi.json" if docs else None,
         debug=False,
     )
-    app.state.settings = settings
-    app.state.token_verifier = TokenVerifier.from_settings(settings)
+    app.state.services = Services.from_settings(settings)  # read back by backend.dependencies.services_of only
     install_error_handlers(app)
     app.include_router(health.router)
     # Task routes only: /health stays as Railway and uptime monitors call it (a cache-busting query is harmless).

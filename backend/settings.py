@@ -4,20 +4,20 @@ Spec: US1 scenario 3 ("values exclusively from environment variables with no har
 whitelist), FR-006 (docs off in production) and the edge case "Missing Production Secrets" (fail fast, one clear
 message). Decisions: history/adr/0005-secrets-from-environment-fail-fast.md, 0006-cors-whitelist.md.
 
-Each field says in ``json_schema_extra`` whether production requires it and whether it is a secret. The fail-fast
-check and the audit report both read those markers, so the rule is written once.
+Each field says in ``json_schema_extra`` whether production requires it and whether it is a secret; the fail-fast
+check, the suite and the audit report read those markers through :func:`is_marked`, so the rule is written once.
+Optional text fields are ``OptionalText``: blank means unset.
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Mapping
 from enum import StrEnum
 from functools import cached_property
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import AliasChoices, Field, field_validator, model_validator
+from pydantic import AliasChoices, BeforeValidator, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from backend.database_url import DatabaseTarget, parse_database_url
@@ -36,6 +36,25 @@ def _meta(*, production: bool = False, secret: bool = False) -> dict[str, Any]:
     return {"required_in_production": production, "secret": secret}
 
 
+def is_marked(field_name: str, marker: Literal["required_in_production", "secret"]) -> bool:
+    """Whether the field carries the marker (``_meta``): what the fail-fast check, the suite and the report read."""
+    extra = Settings.model_fields[field_name].json_schema_extra
+    return bool(isinstance(extra, dict) and extra.get(marker))
+
+
+def _blank_is_unset(value: Any) -> Any:
+    """An empty or whitespace-only value, in a variable or an argument, means "not set", not "set to nothing":
+    dashboards keep variables that were cleared. (pydantic-settings' ``env_ignore_empty`` drops only exactly-empty
+    variables, for every field: a stray space would stay a value, and ``ENVIRONMENT=`` would quietly become the
+    default instead of an error; ``test_settings.py`` shows both.)"""
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
+
+
+OptionalText = Annotated[str | None, BeforeValidator(_blank_is_unset)]
+
+
 class Settings(BaseSettings):
     """The service's whole configuration. Construct with keyword arguments in tests; from the environment in prod."""
 
@@ -50,19 +69,19 @@ class Settings(BaseSettings):
     railway_environment_name: str | None = Field(
         default=None, description="Set by Railway; its presence makes production the default environment."
     )
-    version: str | None = Field(
+    version: OptionalText = Field(
         default=None,
         validation_alias=AliasChoices("RAILWAY_GIT_COMMIT_SHA", "APP_VERSION"),
         description="Deployed version shown by /health; Railway sets RAILWAY_GIT_COMMIT_SHA.",
     )
 
-    database_url: str | None = Field(
+    database_url: OptionalText = Field(
         default=None,
         repr=False,  # never in a repr, a log line or a traceback's locals
         description="Neon connection string (postgresql://, postgres:// or postgresql+asyncpg://); the -pooler host.",
         json_schema_extra=_meta(production=True, secret=True),
     )
-    database_direct_url: str | None = Field(
+    database_direct_url: OptionalText = Field(
         default=None,
         repr=False,  # never in a repr, a log line or a traceback's locals
         description="Neon direct (non-pooler) connection string for migrations; falls back to DATABASE_URL.",
@@ -100,22 +119,22 @@ class Settings(BaseSettings):
         default=2.0, gt=0, le=30, description="Seconds /health waits for the database round trip."
     )
 
-    better_auth_secret: str | None = Field(
+    better_auth_secret: OptionalText = Field(
         default=None,
         repr=False,  # never in a repr, a log line or a traceback's locals
         validation_alias=AliasChoices("BETTER_AUTH_SECRET", "JWT_SECRET", "better_auth_secret"),
         description="HS256 secret shared with the Better Auth frontend (alias JWT_SECRET); 32+ characters.",
         json_schema_extra=_meta(production=True, secret=True),
     )
-    better_auth_jwks_url: str | None = Field(
+    better_auth_jwks_url: OptionalText = Field(
         default=None,
         description="Frontend's JWKS (e.g. https://<app>.vercel.app/api/auth/jwks) to verify EdDSA/ES256/RS256 tokens.",
     )
     better_auth_jwks_timeout: float = Field(
         default=3.0, gt=0, le=10, description="Seconds one JWKS fetch may take in all (connect, headers, body)."
     )
-    jwt_issuer: str | None = Field(default=None, description="Required `iss` claim, checked when set.")
-    jwt_audience: str | None = Field(default=None, description="Required `aud` claim, checked when set.")
+    jwt_issuer: OptionalText = Field(default=None, description="Required `iss` claim, checked when set.")
+    jwt_audience: OptionalText = Field(default=None, description="Required `aud` claim, checked when set.")
     jwt_leeway: int = Field(default=30, ge=0, le=300, description="Seconds of clock skew tolerated on exp/nbf/iat.")
 
     cors_origins: Annotated[list[str], NoDecode] = Field(
@@ -123,7 +142,7 @@ class Settings(BaseSettings):
         description="Comma-separated exact origins allowed by CORS, e.g. https://<app>.vercel.app. https only in prod.",
         json_schema_extra=_meta(production=True),
     )
-    cors_origin_regex: str | None = Field(
+    cors_origin_regex: OptionalText = Field(
         default=None,
         description="Optional regex for preview origins: https://<slug>-[a-z0-9-]+\\.<a domain you own> (ADR 0006).",
     )
@@ -156,15 +175,6 @@ class Settings(BaseSettings):
             return [normalize_origin(str(item)) for item in value if str(item).strip()]
         return value
 
-    @field_validator("database_url", "database_direct_url", "better_auth_secret", "better_auth_jwks_url",
-                     "cors_origin_regex", "jwt_issuer", "jwt_audience", "version", mode="before")
-    @classmethod
-    def _blank_is_unset(cls, value: Any) -> Any:
-        """An empty variable on a dashboard means "not set", not "set to nothing"."""
-        if isinstance(value, str) and not value.strip():
-            return None
-        return value
-
     @model_validator(mode="after")
     def _check_rules(self) -> Settings:
         problems = self.problems()
@@ -174,7 +184,8 @@ class Settings(BaseSettings):
 
     def problems(self) -> list[str]:
         """Every rule broken by this configuration, each naming its variable. Empty when valid."""
-        found = production_requirements_missing(self.model_dump(), self.is_production)
+        found = [f"{env_name(name)}: required in production" for name in Settings.model_fields
+                 if self.is_production and is_marked(name, "required_in_production") and not getattr(self, name)]
         if self.database_url:
             found += self._url_problems("DATABASE_URL", self.database_url)
         if self.database_direct_url:
@@ -244,18 +255,6 @@ class Settings(BaseSettings):
         logger.warning("BETTER_AUTH_SECRET is not set: using a random secret for this process only (%s)",
                        self.environment.value)
         return secrets.token_urlsafe(48)
-
-
-def production_requirements_missing(values: Mapping[str, Any], is_production: bool) -> list[str]:
-    """Names of variables marked ``required_in_production`` that have no value."""
-    if not is_production:
-        return []
-    missing = []
-    for name, field in Settings.model_fields.items():
-        extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
-        if extra.get("required_in_production") and not values.get(name):
-            missing.append(f"{env_name(name)}: required in production")
-    return missing
 
 
 def env_name(field_name: str) -> str:

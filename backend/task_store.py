@@ -77,35 +77,39 @@ async def _fetch_one(engine: AsyncEngine, statement: Statement, *, idempotent: b
     return rows[0] if rows else None
 
 
-async def list_tasks(engine: AsyncEngine, user_id: str, completed: bool | None, limit: int, offset: int) -> list[Row]:
-    if completed is None:
-        return await _fetch(engine, LIST, idempotent=True, user_id=user_id, limit=limit, offset=offset)
-    return await _fetch(engine, LIST_BY_COMPLETION, idempotent=True, user_id=user_id, completed=completed,
-                        limit=limit, offset=offset)
+@dataclass(frozen=True, slots=True)
+class UserTasks:
+    """The tasks of one user whose id the caller has proven (``backend.dependencies.current_user_tasks``): every
+    statement is run with this id, and no method takes another, so a route cannot reach someone else's rows."""
 
+    engine: AsyncEngine
+    user_id: str
 
-async def read_task(engine: AsyncEngine, user_id: str, task_id: int) -> Row | None:
-    return await _fetch_one(engine, READ, idempotent=True, user_id=user_id, task_id=task_id)
+    async def list(self, completed: bool | None, limit: int, offset: int) -> list[Row]:
+        if completed is None:
+            return await _fetch(self.engine, LIST, idempotent=True, user_id=self.user_id, limit=limit, offset=offset)
+        return await _fetch(self.engine, LIST_BY_COMPLETION, idempotent=True, user_id=self.user_id,
+                            completed=completed, limit=limit, offset=offset)
 
+    async def read(self, task_id: int) -> Row | None:
+        return await _fetch_one(self.engine, READ, idempotent=True, user_id=self.user_id, task_id=task_id)
 
-async def create_task(engine: AsyncEngine, user_id: str, title: str, description: str | None) -> Row:
-    # Not retried: if the connection dies mid-statement the insert may have committed; a 503 is honest, a
-    # second insert would be a duplicate.
-    row = await _fetch_one(engine, CREATE, idempotent=False, user_id=user_id, title=title, description=description)
-    assert row is not None  # INSERT … RETURNING always returns the row
-    return row
+    async def create(self, title: str, description: str | None) -> Row:
+        # Not retried: if the connection dies mid-statement the insert may have committed; a 503 is honest, a
+        # second insert would be a duplicate.
+        row = await _fetch_one(self.engine, CREATE, idempotent=False, user_id=self.user_id, title=title,
+                               description=description)
+        assert row is not None  # INSERT … RETURNING always returns the row
+        return row
 
+    async def update(self, task_id: int, title: str, description: str | None, completed: bool | None) -> Row | None:
+        # PUT sets the same values however often it runs: safe to retry on a lost connection.
+        return await _fetch_one(self.engine, UPDATE, idempotent=True, user_id=self.user_id, task_id=task_id,
+                                title=title, description=description, completed=completed)
 
-async def update_task(engine: AsyncEngine, user_id: str, task_id: int, title: str, description: str | None,
-                      completed: bool | None) -> Row | None:
-    # PUT sets the same values however often it runs: safe to retry on a lost connection.
-    return await _fetch_one(engine, UPDATE, idempotent=True, user_id=user_id, task_id=task_id, title=title,
-                            description=description, completed=completed)
+    async def toggle(self, task_id: int) -> Row | None:
+        return await _fetch_one(self.engine, TOGGLE, idempotent=False, user_id=self.user_id, task_id=task_id)
 
-
-async def toggle_task(engine: AsyncEngine, user_id: str, task_id: int) -> Row | None:
-    return await _fetch_one(engine, TOGGLE, idempotent=False, user_id=user_id, task_id=task_id)
-
-
-async def delete_task(engine: AsyncEngine, user_id: str, task_id: int) -> bool:
-    return await _fetch_one(engine, DELETE, idempotent=False, user_id=user_id, task_id=task_id) is not None
+    async def delete(self, task_id: int) -> bool:
+        return await _fetch_one(self.engine, DELETE, idempotent=False, user_id=self.user_id,
+                                task_id=task_id) is not None

@@ -6,10 +6,10 @@ no host names, no driver versions, no error text.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, Response, status
 
 from backend.database import probe_database
-from backend.dependencies import engine_of, settings_of
+from backend.dependencies import EngineDep, SettingsDep
 from backend.schemas import HealthBody
 
 router = APIRouter(tags=["health"])
@@ -23,9 +23,8 @@ router = APIRouter(tags=["health"])
     summary="Deep health check",
     description="200 only after a real round trip to the database; 503 while it is unreachable. No sign-in needed.",
 )
-async def health(request: Request, response: Response) -> HealthBody:
-    settings = settings_of(request)
-    probe = await probe_database(engine_of(request), settings.health_timeout)
+async def health(settings: SettingsDep, engine: EngineDep, response: Response) -> HealthBody:
+    probe = await probe_database(engine, settings.health_timeout)
     response.headers["Cache-Control"] = "no-store"
     if not probe.reachable:
         response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE

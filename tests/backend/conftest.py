@@ -90,7 +90,7 @@ async def serve(settings: Settings, *, raise_app_exceptions: bool = True) -> Asy
     async with app.router.lifespan_context(app), httpx.AsyncClient(
         transport=transport, base_url="http://testserver", timeout=30
     ) as client:
-        client.app = app  # type: ignore[attr-defined]  # tests reach app.state.engine through the client
+        client.app = app  # type: ignore[attr-defined]  # tests reach its services through the client
         yield client
 
 

@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 from backend.database import APPLICATION_NAME
+from backend.dependencies import services_of
 from backend.local.postgres import LocalPostgres
 from backend.settings import Settings
 from tests.backend.conftest import Api, api_for, make_settings, serve
@@ -192,7 +193,7 @@ async def test_stopping_postgresql_gives_fast_503s_and_starting_it_recovers_with
     settings: Settings, secret: str, database_restored: LocalPostgres
 ) -> None:
     async with serve(settings, raise_app_exceptions=False) as http:
-        engine = http.app.state.engine  # type: ignore[attr-defined]
+        engine = services_of(http.app).engine  # type: ignore[attr-defined]
         user = api_for(http, secret)
         task = await user.created("survives the outage")
 
@@ -205,7 +206,7 @@ async def test_stopping_postgresql_gives_fast_503s_and_starting_it_recovers_with
         after = await http.get("/health")
         tasks_after = await user.tasks()
 
-        assert http.app.state.engine is engine  # type: ignore[attr-defined]  # same process, same engine
+        assert services_of(http.app).engine is engine  # type: ignore[attr-defined]  # same process, same engine
 
     assert_unavailable(health, elapsed)
     for response in during:

@@ -19,6 +19,7 @@ import anyio
 import httpx
 import pytest
 
+from backend.dependencies import services_of
 from backend.jwks import FAILURE_COOLDOWN_SECONDS, REFETCH_COOLDOWN_SECONDS
 from backend.local.postgres import LocalPostgres, free_port
 from tests.backend.conftest import Api, loopback_server, make_settings, new_user_id, send_json, serve
@@ -149,7 +150,7 @@ async def test_cached_keys_are_served_stale_while_the_jwks_is_down(
 ) -> None:
     user = Api(http, (user_id := new_user_id()), eddsa.token(user_id))
     assert (await user.create("stale but trusted")).status_code == 201
-    http.app.state.token_verifier.jwks.fresh_for = 0  # type: ignore[attr-defined]  # every use is past its freshness
+    services_of(http.app).token_verifier.jwks.fresh_for = 0  # type: ignore[attr-defined,union-attr]  # every use is past its freshness
     endpoint.mode = "fail"
     await anyio.sleep(REFETCH_COOLDOWN_SECONDS + 0.2)  # past the cool-down: the next request starts a refresh
 

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from backend.database import APPLICATION_NAME, create_engine, is_connection_lost, is_database_unavailable, run
+from backend.dependencies import services_of
 from backend.local.postgres import LocalPostgres
 from backend.settings import Settings
 from tests.backend.conftest import Api, api_for, make_settings, sample_app_connections, serve
@@ -55,7 +56,7 @@ async def test_connections_the_server_killed_are_replaced_without_a_pre_ping(
         health = await http.get("/health")
         after = await app_connections(postgres)
 
-    assert http.app.state.engine.sync_engine.pool._pre_ping is False  # no round trip per checkout
+    assert services_of(http.app).engine.sync_engine.pool._pre_ping is False  # no round trip per checkout
     assert len(killed) == len(before)
     assert (read.status_code, read.json()) == (200, task)
     assert health.status_code == 200

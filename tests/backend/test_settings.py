@@ -10,6 +10,7 @@ import ssl
 
 import pytest
 from pydantic import ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from backend.database_url import ASYNC_DRIVER
 from backend.settings import Environment, Settings
@@ -188,6 +189,34 @@ def test_an_explicit_environment_wins_over_railways_default() -> None:
 
 def test_the_default_environment_off_railway_is_development() -> None:
     assert Settings().environment is Environment.DEVELOPMENT
+
+
+# ------------------------------------------------------------------------------------------------ blank values
+
+
+class IgnoreEmptyOnly(BaseSettings):
+    """pydantic-settings' own ``env_ignore_empty``, for comparison with ``backend.settings.OptionalText``."""
+
+    model_config = SettingsConfigDict(env_ignore_empty=True)
+    better_auth_secret: str | None = None
+
+
+def test_a_cleared_or_whitespace_only_variable_is_unset_which_env_ignore_empty_does_not_do(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for variable, value in {**production(), "better_auth_secret": "   ", "database_url": ""}.items():
+        monkeypatch.setenv(variable.upper(), str(value))
+
+    assert IgnoreEmptyOnly().better_auth_secret == "   "  # a stray space would stay a (weak) secret
+    assert problems_of() == ["DATABASE_URL: required in production", "BETTER_AUTH_SECRET: required in production"]
+
+
+def test_an_empty_environment_or_number_is_refused_not_read_as_its_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Blank-is-unset is for optional text only; ``env_ignore_empty`` would start ``ENVIRONMENT=`` as development."""
+    monkeypatch.setenv("ENVIRONMENT", "")
+    monkeypatch.setenv("DATABASE_POOL_SIZE", "")
+
+    assert [line.split(":")[0] for line in problems_of()] == ["ENVIRONMENT", "DATABASE_POOL_SIZE"]
 
 
 @pytest.mark.parametrize(

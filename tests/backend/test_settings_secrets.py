@@ -10,15 +10,14 @@ from pydantic import ValidationError
 
 from backend.database_url import redact_url
 from backend.main import create_app
-from backend.settings import Settings
+from backend.settings import Settings, is_marked
 from tests.backend.test_settings import NEON_HOST, NEON_PASSWORD, problems_of, production
 
 # ------------------------------------------------------------------------------------------------ secrets
 
 
 def secret_fields() -> list[str]:
-    return [name for name, field in Settings.model_fields.items()
-            if isinstance(field.json_schema_extra, dict) and field.json_schema_extra.get("secret")]
+    return [name for name in Settings.model_fields if is_marked(name, "secret")]
 
 
 def test_the_secret_fields_are_marked() -> None:

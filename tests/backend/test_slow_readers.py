@@ -25,6 +25,7 @@ from fastapi import FastAPI
 from starlette.types import Message, Receive, Scope, Send
 
 from backend.database import APPLICATION_NAME
+from backend.dependencies import services_of
 from backend.local.postgres import LocalPostgres
 from backend.local.procfs import tcp_sockets
 from backend.main import create_app
@@ -149,7 +150,7 @@ class PoolAtResponseStart:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def watching(message: Message) -> None:
             if message["type"] == "http.response.start":
-                self.checked_out.append(self.app.state.engine.pool.checkedout())
+                self.checked_out.append(services_of(self.app).engine.pool.checkedout())
             await send(message)
 
         await self.app(scope, receive, watching)

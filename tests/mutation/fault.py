@@ -16,6 +16,8 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 
+from backend.dependencies import services_of
+
 
 class FaultClass(StrEnum):
     CORS = "CORS"
@@ -92,4 +94,4 @@ def remove_middleware(app: FastAPI, middleware_class: type) -> None:
 
 def allowed_origin(app: FastAPI) -> str:
     """The deployment's whitelisted origin: faults derive from it, as a mistaken config would."""
-    return app.state.settings.cors_origins[0]
+    return services_of(app).settings.cors_origins[0]

@@ -6,18 +6,20 @@ import dataclasses
 from typing import Annotated, Any
 
 import jwt
-from fastapi import Depends, FastAPI, HTTPException, Request
-from fastapi.security import HTTPAuthorizationCredentials
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from backend import dependencies
-from backend.auth import InvalidToken, TokenVerifier, bearer_scheme
-from backend.dependencies import current_user_id, token_verifier_of
+from backend.auth import InvalidToken, TokenVerifier
+from backend.dependencies import EngineDep, bearer_token, services_of
 from backend.schemas import UserId
+from backend.task_store import UserTasks
 from tests.mutation.fault import Fault, FaultClass, Injection
 
 AUTH = FaultClass.AUTH
 ORIGINAL_SUBJECT = TokenVerifier.subject
 ORIGINAL_DECODE = TokenVerifier._decode
+ORIGINAL_FROM_SETTINGS = TokenVerifier.from_settings
 ABSURD_LEEWAY_SECONDS = 7 * 24 * 3600
 # Keys a team "temporarily" leaves in: a placeholder from a tutorial, jwt.io's example. Public, never secrets.
 LEFTOVER_KEYS = {"tutorial placeholder": "change-me", "jwt.io example": "your-256-bit-secret"}
@@ -81,10 +83,10 @@ def leftover_key(name: str) -> Any:
 
 
 def absurd_leeway(injection: Injection) -> None:
-    def hook(app: FastAPI) -> None:
-        app.state.token_verifier = dataclasses.replace(app.state.token_verifier, leeway=ABSURD_LEEWAY_SECONDS)
+    def from_settings(cls: type[TokenVerifier], settings: Any) -> TokenVerifier:
+        return dataclasses.replace(ORIGINAL_FROM_SETTINGS(settings), leeway=ABSURD_LEEWAY_SECONDS)
 
-    injection.after(hook)
+    injection.patch(TokenVerifier, "from_settings", classmethod(from_settings))
 
 
 def _unauthorized() -> HTTPException:
@@ -93,12 +95,12 @@ def _unauthorized() -> HTTPException:
 
 async def _path_user_without_subject(
     request: Request, user_id: UserId,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
-) -> str:
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(HTTPBearer(auto_error=False))],
+) -> UserTasks:
     """A signed token without ``sub`` is taken to be for whichever user's path it is sent to."""
     if credentials is None:
         raise _unauthorized()
-    verifier = token_verifier_of(request)
+    verifier = services_of(request.app).token_verifier
     try:
         claims = jwt.decode(credentials.credentials, verifier.secret, algorithms=["HS256"], leeway=verifier.leeway,
                             options={"require": ["exp"]})
@@ -106,17 +108,18 @@ async def _path_user_without_subject(
         raise _unauthorized() from None
     if (claims.get("sub") or user_id) != user_id:
         raise HTTPException(status_code=403, detail="not allowed to access this user's tasks")
-    return user_id
+    return UserTasks(services_of(request.app).engine, user_id)
 
 
-async def _path_user_trusted(user_id: UserId, token_user_id: Annotated[str, Depends(current_user_id)]) -> str:
+async def _path_user_trusted(user_id: UserId, caller: Annotated[str, Depends(bearer_token)],
+                             engine: EngineDep) -> UserTasks:
     """Any valid token, whoever's path: the comparison with ``sub`` was lost in a refactoring."""
-    return user_id
+    return UserTasks(engine, user_id)
 
 
 def override_authorization(replacement: Any) -> Any:
     def inject(injection: Injection) -> None:
-        injection.after(lambda app: app.dependency_overrides.__setitem__(dependencies.authorized_user_id, replacement))
+        injection.after(lambda app: app.dependency_overrides.__setitem__(dependencies.current_user_tasks, replacement))
 
     return inject
 

@@ -15,13 +15,14 @@ from sqlalchemy import Boolean, bindparam, delete, func, select, update
 
 from backend import dependencies, errors, task_store
 from backend.database import DatabaseProbe, probe_database
-from backend.dependencies import current_user_id, engine_of, settings_of
+from backend.dependencies import CurrentUserTasks, EngineDep, SettingsDep, bearer_token
 from backend.routers import health
 from backend.schemas import TaskCreate, TaskId, TaskRead, UserId
+from backend.settings import Settings
+from backend.task_store import UserTasks
 from tests.mutation.fault import LOCAL, Fault, FaultClass, Injection, replace_route
 
 ISOLATION, HEALTH, ROBUSTNESS = FaultClass.ISOLATION, FaultClass.HEALTH, FaultClass.ROBUSTNESS
-User = dependencies.AuthorizedUserId
 TASKS = "/api/{user_id}/tasks"
 TASK, TOGGLE = f"{TASKS}/{{task_id}}", f"{TASKS}/{{task_id}}/complete"
 HEALTH_CACHE_SECONDS = 60
@@ -57,13 +58,13 @@ def list_unfiltered_when(forgets: Callable[[set[str]], bool]) -> Callable[[Injec
     unfiltered = task_store._compile(UNFILTERED_LIST)
     by_completion = task_store._compile(UNFILTERED_BY_COMPLETION)
 
-    async def list_tasks(request: Request, user_id: User, completed: bool | None = None,
+    async def list_tasks(request: Request, tasks: CurrentUserTasks, completed: bool | None = None,
                          limit: Annotated[int, Query(ge=1, le=100)] = 100,
                          offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> list[task_store.Row]:
         if not forgets(set(request.query_params)):
-            return await task_store.list_tasks(engine_of(request), user_id, completed, limit, offset)
+            return await tasks.list(completed, limit, offset)
         chosen = unfiltered if completed is None else by_completion
-        return await task_store._fetch(engine_of(request), chosen, idempotent=True, completed=completed, limit=limit,
+        return await task_store._fetch(tasks.engine, chosen, idempotent=True, completed=completed, limit=limit,
                                        offset=offset)
 
     return route("GET", TASKS, list_tasks)
@@ -74,19 +75,19 @@ def unfiltered_list(injection: Injection) -> None:
     statement("LIST_BY_COMPLETION", UNFILTERED_BY_COMPLETION)(injection)
 
 
-async def read_says_forbidden(user_id: User, task_id: TaskId, request: Request) -> task_store.Row:
-    rows = await task_store._fetch(engine_of(request), task_store._compile(ANY_READ), idempotent=True, task_id=task_id)
+async def read_says_forbidden(tasks: CurrentUserTasks, task_id: TaskId) -> task_store.Row:
+    rows = await task_store._fetch(tasks.engine, task_store._compile(ANY_READ), idempotent=True, task_id=task_id)
     if not rows:
         raise HTTPException(status_code=status.HTTP_404_NOT_FOUND, detail="task not found")
-    if rows[0]["user_id"] != user_id:  # "more helpful" than 404, and tells an attacker which ids exist
+    if rows[0]["user_id"] != tasks.user_id:  # "more helpful" than 404, and tells an attacker which ids exist
         raise HTTPException(status_code=status.HTTP_403_FORBIDDEN, detail="this task belongs to someone else")
     return rows[0]
 
 
-async def create_in_any_path(user_id: UserId, token_user_id: Annotated[str, Depends(current_user_id)],
-                             body: TaskCreate, request: Request) -> task_store.Row:
+async def create_in_any_path(user_id: UserId, caller: Annotated[str, Depends(bearer_token)], body: TaskCreate,
+                             engine: EngineDep) -> task_store.Row:
     """Create checks that the caller is signed in, not that the path is theirs: tasks can be planted on anyone."""
-    return await task_store.create_task(engine_of(request), user_id, body.title, body.description)
+    return await UserTasks(engine, user_id).create(body.title, body.description)
 
 
 ISOLATION_FAULTS = [
@@ -132,29 +133,28 @@ def _cached_probe() -> Callable[..., Any]:
     return probe
 
 
-async def health_always_200(request: Request) -> dict[str, Any]:
-    probe = await probe_database(engine_of(request), settings_of(request).health_timeout)
+async def health_always_200(settings: SettingsDep, engine: EngineDep) -> dict[str, Any]:
+    probe = await probe_database(engine, settings.health_timeout)
     return {"status": "ok" if probe.reachable else "degraded", "database": "ok" if probe.reachable else "unreachable",
-            "environment": settings_of(request).environment.value,
-            "version": settings_of(request).version, "database_latency_ms": probe.latency_ms}
+            "environment": settings.environment.value,
+            "version": settings.version, "database_latency_ms": probe.latency_ms}
 
 
-def health_body(extra: Callable[[Request], dict[str, Any]]) -> Callable[[Injection], None]:
-    async def endpoint(request: Request) -> JSONResponse:
-        body = await health_always_200(request)
-        return JSONResponse({**body, **extra(request)}, headers={"Cache-Control": "no-store"})
+def health_body(extra: Callable[[Settings, Any], dict[str, Any]]) -> Callable[[Injection], None]:
+    async def endpoint(settings: SettingsDep, engine: EngineDep) -> JSONResponse:
+        body = await health_always_200(settings, engine)
+        return JSONResponse({**body, **extra(settings, engine)}, headers={"Cache-Control": "no-store"})
 
     return route("GET", "/health", endpoint, response_model=None)
 
 
-def _configuration(request: Request) -> dict[str, Any]:
-    settings = settings_of(request)
+def _configuration(settings: Settings, engine: Any) -> dict[str, Any]:
     return {"config": {"database_url": settings.database_url, "cors_origins": settings.cors_origins,
                        "pool": [settings.database_pool_size, settings.database_max_overflow]}}
 
 
-def _driver_and_host(request: Request) -> dict[str, Any]:
-    url = engine_of(request).url
+def _driver_and_host(settings: Settings, engine: Any) -> dict[str, Any]:
+    url = engine.url
     return {"database": f"ok ({url.drivername} at {url.host}:{url.port})"}
 
 
@@ -180,31 +180,32 @@ class LaxTask(BaseModel):
     description: str | None = None
 
 
-async def create_lax(user_id: User, body: LaxTask, request: Request) -> task_store.Row:
+async def create_lax(tasks: CurrentUserTasks, body: LaxTask) -> task_store.Row:
     """No length limits: PostgreSQL's varchar(200) is left to refuse a long title (as a 500)."""
-    return await task_store.create_task(engine_of(request), user_id, body.title, body.description)
+    return await tasks.create(body.title, body.description)
 
 
-async def create_decoding_by_hand(request: Request, user_id: User) -> task_store.Row:
+async def create_decoding_by_hand(request: Request, tasks: CurrentUserTasks) -> task_store.Row:
     body = TaskCreate.model_validate(json.loads((await request.body()).decode("utf-8")))
-    return await task_store.create_task(engine_of(request), user_id, body.title, body.description)
+    return await tasks.create(body.title, body.description)
 
 
-async def list_unbounded(user_id: User, request: Request, limit: int = 100, offset: int = 0) -> list[task_store.Row]:
-    return await task_store.list_tasks(engine_of(request), user_id, None, limit, offset)
+async def list_unbounded(tasks: CurrentUserTasks, limit: int = 100, offset: int = 0) -> list[task_store.Row]:
+    return await tasks.list(None, limit, offset)
 
 
-async def read_unvalidated_id(user_id: User, task_id: str, request: Request) -> task_store.Row:
-    row = await task_store.read_task(engine_of(request), user_id, task_id)  # type: ignore[arg-type]
+async def read_unvalidated_id(tasks: CurrentUserTasks, task_id: str) -> task_store.Row:
+    row = await tasks.read(task_id)  # type: ignore[arg-type]
     if row is None:
         raise HTTPException(status_code=status.HTTP_404_NOT_FOUND, detail="task not found")
     return row
 
 
-async def _unbounded_user(user_id: str, token_user_id: Annotated[str, Depends(current_user_id)]) -> str:
-    if user_id != token_user_id:
+async def _unbounded_user(user_id: str, caller: Annotated[str, Depends(bearer_token)],
+                          engine: EngineDep) -> UserTasks:
+    if user_id != caller:
         raise HTTPException(status_code=status.HTTP_403_FORBIDDEN, detail="not allowed")
-    return user_id
+    return UserTasks(engine, user_id)
 
 
 async def _verbose_database_error(request: Request, error: Exception) -> JSONResponse:
@@ -222,7 +223,7 @@ def verbose_errors_on_unbounded_list(injection: Injection) -> None:
 
 
 def _unbounded_user_ids(app: FastAPI) -> None:
-    app.dependency_overrides[dependencies.authorized_user_id] = _unbounded_user
+    app.dependency_overrides[dependencies.current_user_tasks] = _unbounded_user
 
 
 INPUT_FAULTS = [
