@@ -1,10 +1,17 @@
 """Count the app's database connections while it is under load: the Neon connection budget (ADR 0002).
 
-Two sides are sampled every ``interval`` seconds:
+What the budget means — connections the server under test holds open to its database endpoint — is read from
+the server's own processes: its ESTABLISHED TCP sockets to the database port (PgBouncer's, or PostgreSQL's on
+the direct path), from ``/proc/<pid>/fd`` and ``/proc/net/tcp`` in one pass, so one sample is one instant and
+nothing else connected to the same endpoint is counted. Matching names (``application_name``) would count every
+process called ``tasks-api``: the production rehearsal's own app keeps a connection to the same PgBouncer, which
+is what made an earlier version of this row report 11 against a budget of 10 (ADR 0018).
+
+Around it, every ``interval`` seconds:
 - PostgreSQL's ``pg_stat_activity`` (via a direct asyncpg connection that names itself ``bench-sampler``):
   backends whose ``application_name`` is the app's, and all client backends but the sampler's own;
-- PgBouncer's admin console (``SHOW CLIENTS`` / ``SHOW POOLS``, through psql because the console only speaks
-  the simple query protocol): the app's client connections and the server connections PgBouncer holds.
+- PgBouncer's admin console (``SHOW POOLS``, through psql because the console only speaks the simple query
+  protocol): the server connections PgBouncer holds for the app's database.
 """
 
 from __future__ import annotations
@@ -24,11 +31,11 @@ from backend.local.procfs import TCP_ESTABLISHED, tcp_sockets
 SAMPLER_NAME = "bench-sampler"
 ACTIVITY_SQL = """
 SELECT count(*) FILTER (WHERE application_name = $1)::int,
-       count(*) FILTER (WHERE backend_type = 'client backend' AND pid <> pg_backend_pid())::int,
-       count(*) FILTER (WHERE client_port = ANY($2::int[]))::int
+       count(*) FILTER (WHERE backend_type = 'client backend' AND pid <> pg_backend_pid())::int
 FROM pg_stat_activity
 """
 SERVER_STATES = ("sv_active", "sv_idle", "sv_used", "sv_tested", "sv_login")
+SOCKET_SAMPLES_PER_INTERVAL = 5  # /proc is cheap to read: the server's sockets are counted more often
 
 
 @dataclass
@@ -38,9 +45,9 @@ class ConnectionPeaks:
     samples: int = 0
     app_backends: int = 0  # pg_stat_activity rows named tasks-api
     all_backends: int = 0  # every client backend except the sampler
-    pgbouncer_app_clients: int | None = None  # SHOW CLIENTS rows named tasks-api
     pgbouncer_servers: int | None = None  # SHOW POOLS sv_* for the app's database
-    app_sockets: int | None = None  # sessions the server under test holds (its /proc sockets, logged in)
+    app_sockets: int | None = None  # the server under test's connections to the database port (/proc)
+    socket_samples: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -48,42 +55,42 @@ async def sample_connections(postgres_url: str, pgbouncer_port: int | None, stop
                              server: tuple[list[int], int] | None = None, interval: float = 0.1,
                              max_samples: int = 600) -> ConnectionPeaks:
     """Sample until ``stop`` is set (or ``max_samples`` taken); return the peaks. ``server``: the processes of the
-    server under test and the port it connects to, to count its own connections exactly (other apps named
-    tasks-api, such as the rehearsal's, may be connected at the same time)."""
-    peaks = ConnectionPeaks(pgbouncer_app_clients=0 if pgbouncer_port else None,
-                            pgbouncer_servers=0 if pgbouncer_port else None, app_sockets=0 if server else None)
+    server under test and the port it connects to (PgBouncer's or PostgreSQL's), whose sockets are counted."""
+    peaks = ConnectionPeaks(pgbouncer_servers=0 if pgbouncer_port else None, app_sockets=0 if server else None)
     connection = await asyncpg.connect(postgres_url, server_settings={"application_name": SAMPLER_NAME})
     try:
         while not stop.is_set() and peaks.samples < max_samples:
-            ports = _local_ports(*server) if server is not None else set()
-            app, backends, own_backends = await connection.fetchrow(ACTIVITY_SQL, APPLICATION_NAME, list(ports))
+            app, backends = await connection.fetchrow(ACTIVITY_SQL, APPLICATION_NAME)
             peaks.app_backends = max(peaks.app_backends, app)
             peaks.all_backends = max(peaks.all_backends, backends)
-            if server is not None and pgbouncer_port is None:
-                peaks.app_sockets = max(peaks.app_sockets or 0, own_backends)
             if pgbouncer_port is not None:
                 try:
-                    clients, servers, own_clients = await pgbouncer_counts(pgbouncer_port, ports)
+                    servers = await pgbouncer_servers(pgbouncer_port)
                 except RuntimeError as error:
                     peaks.errors.append(str(error))
                 else:
-                    peaks.pgbouncer_app_clients = max(peaks.pgbouncer_app_clients or 0, clients)
                     peaks.pgbouncer_servers = max(peaks.pgbouncer_servers or 0, servers)
-                    if server is not None:
-                        peaks.app_sockets = max(peaks.app_sockets or 0, own_clients)
             peaks.samples += 1
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=interval)
+            for _ in range(SOCKET_SAMPLES_PER_INTERVAL):
+                if server is not None:
+                    peaks.app_sockets = max(peaks.app_sockets or 0, database_sockets(*server))
+                    peaks.socket_samples += 1
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=interval / SOCKET_SAMPLES_PER_INTERVAL)
+                if stop.is_set():
+                    break
     finally:
         await connection.close()
     return peaks
 
 
-def _local_ports(pids: list[int], port: int) -> set[int]:
-    """Local ports of the server's connections to ``port``. Matched against the sessions PgBouncer or PostgreSQL
-    list, so that asyncpg's momentary cancel-request connections (no session) are not counted as pool connections."""
-    return {sock.port for pid in pids for sock in tcp_sockets(pid) if sock.remote_port == port
-            and sock.state == TCP_ESTABLISHED}
+def database_sockets(pids: list[int], port: int) -> int:
+    """How many connections to ``port`` the processes ``pids`` hold open right now (ESTABLISHED TCP sockets)."""
+    count = 0
+    for pid in pids:
+        with contextlib.suppress(OSError):  # a worker that exited between two samples holds none
+            count += sum(1 for sock in tcp_sockets(pid) if sock.remote_port == port and sock.state == TCP_ESTABLISHED)
+    return count
 
 
 async def pgbouncer_admin(port: int, *commands: str) -> str:
@@ -100,15 +107,10 @@ async def pgbouncer_admin(port: int, *commands: str) -> str:
     return output.decode()
 
 
-async def pgbouncer_counts(port: int, own_ports: set[int] | None = None) -> tuple[int, int, int]:
-    """(app client connections, server connections of the app's pool, clients from ``own_ports``) from
-    PgBouncer's admin console."""
-    clients, pools = _tables(await pgbouncer_admin(port, "SHOW CLIENTS", "SHOW POOLS"))
-    app_clients = sum(1 for row in clients if row.get("application_name") == APPLICATION_NAME)
-    servers = sum(int(row[state]) for row in pools if row.get("database") == DATABASE for state in SERVER_STATES)
-    # Distinct ports: PgBouncer may still list a closed client while a new one reuses its port.
-    own = len({int(row["port"]) for row in clients if row.get("port", "").isdigit()} & (own_ports or set()))
-    return app_clients, servers, own
+async def pgbouncer_servers(port: int) -> int:
+    """Server connections PgBouncer holds for the app's database (SHOW POOLS, every sv_* state)."""
+    (pools,) = _tables(await pgbouncer_admin(port, "SHOW POOLS"))
+    return sum(int(row[state]) for row in pools if row.get("database") == DATABASE for state in SERVER_STATES)
 
 
 def _tables(output: str) -> list[list[dict[str, str]]]:

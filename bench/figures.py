@@ -68,13 +68,14 @@ def workers_rows(result: WorkersResult, budget: int, rss_one: list[float], rss_t
                     for one, two in result.pairs if one.load.requests)
     one, two = sorted(result.pairs, key=lambda pair: pair[1].load.requests_per_second)[len(result.pairs) // 2]
     peak = max((peaks.app_sockets or 0 for peaks in result.peaks), default=0)
+    socket_samples = sum(peaks.socket_samples for peaks in result.peaks)
     errors = sum(pair[1].load.errors for pair in result.pairs)
     return [
         Row(f"GET /api/{{user_id}}/tasks, 64 conn, PgBouncer: WEB_CONCURRENCY=2 against 1, same budget "
             f"(median of {len(result.pairs)} interleaved rounds)", _load(two), _load(one),
             f"{ratios[len(ratios) // 2]:.2f}×{_ratios(ratios)}", target="0 errors", holds=errors == 0),
-        Row(f"App connections with WEB_CONCURRENCY=2, all workers (their sessions, /proc ∩ SHOW CLIENTS; "
-            f"{sum(p.samples for p in result.peaks)} samples)", f"max {peak}",
+        Row(f"App connections with WEB_CONCURRENCY=2, all workers (their ESTABLISHED sockets to PgBouncer's port, "
+            f"/proc, {socket_samples} samples)", f"max {peak}",
             f"DATABASE_MAX_CONNECTIONS = {budget}", target=f"≤ {budget}", holds=peak <= budget),
         Row("Resident memory after the benchmark (RSS, MiB)",
             f"1 worker: {_mib(rss_one)} · 2 workers: {_mib(rss_two)}"),
@@ -88,18 +89,19 @@ def _mib(values: list[float]) -> str:
 
 
 def connection_rows(label: str, peaks: ConnectionPeaks, app_limit: int, pgbouncer_pool: int | None) -> list[Row]:
-    samples = f"{peaks.samples} samples"
-    own = peaks.app_sockets if peaks.app_sockets is not None else peaks.app_backends
-    if peaks.pgbouncer_app_clients is None:
-        return [Row(f"App connections to PostgreSQL during 64-conn runs, {label} "
-                    f"(its sessions, /proc ∩ pg_stat_activity; {samples})", f"max {own}",
-                    f"DATABASE_MAX_CONNECTIONS = {app_limit}", target=f"≤ {app_limit}", holds=own <= app_limit)]
-    own = peaks.app_sockets if peaks.app_sockets is not None else peaks.pgbouncer_app_clients
+    """The budget row counts the server's own sockets to the database port (bench.connections): a sampler that
+    cannot count them fails the row rather than falling back to a figure that means something else."""
+    target = "PgBouncer" if peaks.pgbouncer_servers is not None else "PostgreSQL"
+    own = peaks.app_sockets
+    rows = [Row(f"App connections to {target} during 64-conn runs, {label} (the server's ESTABLISHED sockets to "
+                f"{target}'s port, /proc, {peaks.socket_samples} samples)", f"max {own if own is not None else 'n/a'}",
+                f"DATABASE_MAX_CONNECTIONS = {app_limit}", target=f"≤ {app_limit}",
+                holds=own is not None and own <= app_limit)]
+    if peaks.pgbouncer_servers is None:
+        return rows
     return [
-        Row(f"App connections to PgBouncer during 64-conn runs, {label} (its sessions, /proc ∩ SHOW CLIENTS; "
-            f"{samples})", f"max {own}", f"DATABASE_MAX_CONNECTIONS = {app_limit}", target=f"≤ {app_limit}",
-            holds=own <= app_limit),
-        Row(f"PgBouncer server connections to PostgreSQL, {label} (SHOW POOLS sv_*)",
+        *rows,
+        Row(f"PgBouncer server connections to PostgreSQL, {label} (SHOW POOLS sv_*; {peaks.samples} samples)",
             f"max {peaks.pgbouncer_servers}", f"default_pool_size = {pgbouncer_pool}", target=f"≤ {pgbouncer_pool}",
             holds=(peaks.pgbouncer_servers or 0) <= (pgbouncer_pool or 0)),
         Row(f"PostgreSQL backends seen by pg_stat_activity, {label} (all client backends but the sampler; "

@@ -46,12 +46,14 @@ def _rounds(endpoint: str, connections: int) -> int:
 
 
 def _merge(peaks: list[ConnectionPeaks]) -> ConnectionPeaks:
-    merged = ConnectionPeaks(samples=sum(p.samples for p in peaks))
+    merged = ConnectionPeaks(samples=sum(p.samples for p in peaks),
+                             socket_samples=sum(p.socket_samples for p in peaks))
     merged.app_backends = max((p.app_backends for p in peaks), default=0)
     merged.all_backends = max((p.all_backends for p in peaks), default=0)
-    if any(p.pgbouncer_app_clients is not None for p in peaks):
-        merged.pgbouncer_app_clients = max(p.pgbouncer_app_clients or 0 for p in peaks)
+    if any(p.pgbouncer_servers is not None for p in peaks):
         merged.pgbouncer_servers = max(p.pgbouncer_servers or 0 for p in peaks)
+    if any(p.app_sockets is not None for p in peaks):
+        merged.app_sockets = max(p.app_sockets or 0 for p in peaks)
     merged.errors = [error for p in peaks for error in p.errors]
     return merged
 
