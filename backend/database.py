@@ -16,9 +16,11 @@ from weakref import WeakKeyDictionary
 
 import asyncpg
 from asyncpg.prepared_stmt import PreparedStatement
+from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-from sqlalchemy.pool import PoolProxiedConnection
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 from sqlalchemy.util import greenlet_spawn
 
 from backend.settings import Settings
@@ -100,7 +102,47 @@ def create_engine(settings: Settings) -> AsyncEngine:
         "command_timeout": settings.database_command_timeout,
         "server_settings": {"application_name": APPLICATION_NAME},
     }
-    return create_async_engine(target.url, **pool_options(settings), connect_args=connect_args)
+    engine = create_async_engine(target.url, **pool_options(settings), connect_args=connect_args)
+    _pool_guard(engine)  # stale connections are replaced at checkout from the first one on
+    return engine
+
+
+class PoolGuard:
+    """Stale connections, replaced by the pool itself (ADR 0018): ``lost_at`` is when :func:`run` last found a
+    connection dead. Every connection opened before then talked to the same server, so the pool replaces it at
+    its next checkout, through SQLAlchemy's documented pool events: ``connect`` stamps each new connection with its
+    opening time, ``checkout`` raises ``DisconnectionError`` for one opened before the loss or already closed, and
+    the pool then opens a fresh one in its place."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.lost_at = float("-inf")
+        event.listen(engine, "connect", self._stamp)
+        event.listen(engine, "checkout", self._refuse_stale)
+
+    def connection_lost(self) -> None:
+        self.lost_at = time.monotonic()
+
+    @staticmethod
+    def _stamp(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        record.info[_OPENED_AT] = time.monotonic()
+
+    def _refuse_stale(self, _dbapi_connection: Any, record: ConnectionPoolEntry, proxy: PoolProxiedConnection) -> None:
+        if proxy.driver_connection.is_closed():  # the event loop already saw the server close it
+            self.connection_lost()
+            raise sa_exc.DisconnectionError("connection closed by the server")
+        if record.info.get(_OPENED_AT, float("-inf")) <= self.lost_at:
+            raise sa_exc.DisconnectionError("opened before a connection to the same server was lost")
+
+
+_OPENED_AT = "tasks_api_opened_at"
+_guards: WeakKeyDictionary[Engine, PoolGuard] = WeakKeyDictionary()
+
+
+def _pool_guard(engine: AsyncEngine) -> PoolGuard:
+    guard = _guards.get(engine.sync_engine)
+    if guard is None:
+        guard = _guards[engine.sync_engine] = PoolGuard(engine.sync_engine)
+    return guard
 
 
 async def run(engine: AsyncEngine, statement: Callable[[asyncpg.Connection], Awaitable[T]], *,
@@ -112,44 +154,35 @@ async def run(engine: AsyncEngine, statement: Callable[[asyncpg.Connection], Awa
     ``BEGIN``/``ROLLBACK``, no pre-ping. The connection is back in the pool before the caller builds a response,
     so a client that reads slowly never holds one (issue 9 item 1, ADR 0002).
 
-    Stale connections (ADR 0018): one the event loop already knows is closed is replaced before anything is sent,
-    whatever the statement. One that fails mid-statement with a connection-level error is discarded together with
-    every connection opened before it (they talked to the same server), and an ``idempotent`` statement is tried
-    once more on a fresh connection; a write is not (it may have committed), so it surfaces as a 503.
+    Stale connections (ADR 0018): one the event loop already knows is closed is replaced during checkout, before
+    anything is sent, whatever the statement. One that fails mid-statement with a connection-level error is
+    discarded together with every connection opened before it (they talked to the same server), and an
+    ``idempotent`` statement is tried once more on a fresh connection; a write is not (it may have committed), so it
+    surfaces as a 503.
     """
+    guard = _pool_guard(engine)
     for attempt in range(2):
         # The pool's own connection, checked out without a SQLAlchemy Connection around it (that wrapper and its
         # events cost 5 % of the list route's CPU); checkout and check-in run in SQLAlchemy's greenlet bridge
-        # because either may have to open or close a connection.
+        # because either may have to open or close a connection. A connection already closed, or older than
+        # the last one found dead, is replaced during checkout (PoolGuard).
         proxied = await engine.raw_connection()
         try:
-            driver: asyncpg.Connection = proxied.driver_connection
-            if driver.is_closed():
-                _forget_generation(engine, proxied, None)
-                await greenlet_spawn(proxied.invalidate)
-                continue  # nothing was sent on it
-            try:
-                return await statement(driver)
-            except Exception as error:
-                if not is_connection_lost(error):
-                    raise
-                _forget_generation(engine, proxied, error)
-                await greenlet_spawn(proxied.invalidate, error)
-                if not idempotent or attempt:
-                    raise
-            except BaseException:
-                # Cancelled mid-statement: the protocol state is unknown, so the connection is not reused.
-                await greenlet_spawn(proxied.invalidate)
+            return await statement(proxied.driver_connection)
+        except Exception as error:
+            if not is_connection_lost(error):
                 raise
+            guard.connection_lost()  # every connection opened before it is replaced at its next checkout
+            await greenlet_spawn(proxied.invalidate, error)
+            if not idempotent or attempt:
+                raise
+        except BaseException:
+            # Cancelled mid-statement: the protocol state is unknown, so the connection is not reused.
+            await greenlet_spawn(proxied.invalidate)
+            raise
         finally:
             await greenlet_spawn(proxied.close)  # back to the pool (an invalidated one is replaced there)
-    raise asyncpg.ConnectionDoesNotExistError("pooled connections were closed by the server")
-
-
-def _forget_generation(engine: AsyncEngine, proxied: PoolProxiedConnection, error: BaseException | None) -> None:
-    """Mark every pooled connection opened before this dead one for replacement at its next checkout: they talked
-    to the same server. This is what SQLAlchemy does itself when one of its statements sees a disconnect."""
-    engine.sync_engine.pool._invalidate(proxied, error, _checkin=False)
+    raise AssertionError("unreachable: the second attempt returns or raises")
 
 
 # Each pooled connection prepares each statement once (asyncpg's public ``prepare``) and then runs it in ONE round

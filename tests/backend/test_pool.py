@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import Counter
 from collections.abc import AsyncIterator
 
 import asyncpg
 import httpx
 import pytest
+from sqlalchemy import exc as sa_exc
 
 from backend.database import APPLICATION_NAME, create_engine, is_connection_lost, is_database_unavailable, run
 from backend.dependencies import services_of
@@ -106,3 +108,64 @@ async def test_a_read_that_loses_its_connection_mid_statement_runs_once_more_and
     assert len(read_attempts) == 2 and read_attempts[0] is not read_attempts[1]
     assert len(attempts) == 1
     assert is_connection_lost(write_error.value) and is_database_unavailable(write_error.value)
+
+
+async def test_a_connection_lost_mid_statement_retires_every_connection_opened_before_it(settings: Settings) -> None:
+    """They talked to the same server (Neon restarted, a pooler went away): each is replaced at its next checkout,
+    through the pool's public events (``PoolGuard``), not found dead one request at a time."""
+    engine = create_engine(settings.model_copy(update={"database_pool_size": 2, "database_max_overflow": 0}))
+    both_out = asyncio.Barrier(2)
+
+    async def hold(connection: asyncpg.Connection) -> asyncpg.Connection:
+        await both_out.wait()  # two connections checked out at once: the pool opened both
+        return connection
+
+    async def dies(connection: asyncpg.Connection) -> None:
+        connection._transport.abort()  # the socket is reset under the statement
+        await connection.fetchval("SELECT 1")
+
+    async def which(connection: asyncpg.Connection) -> asyncpg.Connection:
+        await both_out.wait()
+        return connection
+
+    try:
+        before = set(await asyncio.gather(run(engine, hold, idempotent=True), run(engine, hold, idempotent=True)))
+        with pytest.raises(Exception) as lost:
+            await run(engine, dies, idempotent=False)
+        after = set(await asyncio.gather(run(engine, which, idempotent=True), run(engine, which, idempotent=True)))
+    finally:
+        await engine.dispose()
+
+    assert is_connection_lost(lost.value)
+    assert len(before) == 2 and len(after) == 2
+    assert not before & after  # the healthy one opened before the loss was replaced too
+
+
+async def test_waiting_for_a_connection_is_bounded_by_the_pool_timeout(settings: Settings) -> None:
+    """Requests wait for a free connection at run's gate, not in the pool; the wait still ends after
+    DATABASE_POOL_TIMEOUT with the pool's own TimeoutError, which the API answers 503."""
+    engine = create_engine(settings.model_copy(update={"database_pool_size": 1, "database_max_overflow": 0,
+                                                       "database_pool_timeout": 0.5}))
+    holding = asyncio.Event()
+
+    async def slow(connection: asyncpg.Connection) -> object:
+        holding.set()
+        return await connection.fetchval("SELECT pg_sleep(30)")
+
+    held = asyncio.ensure_future(run(engine, slow, idempotent=True))
+    try:
+        await holding.wait()
+        started = asyncio.get_running_loop().time()
+        with pytest.raises(sa_exc.TimeoutError) as waited:
+            await run(engine, slow, idempotent=True)
+        elapsed = asyncio.get_running_loop().time() - started
+        still_held = not held.done()
+    finally:
+        held.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await held
+        await engine.dispose()
+
+    assert is_database_unavailable(waited.value)
+    assert still_held  # it gave up at the pool timeout, not when the held connection came back
+    assert elapsed >= 0.45
