@@ -71,10 +71,6 @@ class Document:
     outcome: str  # PASSED, FAILED or NOT RUN (audit.verdict)
     sections: list[Section]
 
-    @property
-    def passed(self) -> bool:
-        return self.outcome == "PASSED"
-
     def links(self) -> list[str]:
         """Every href in the document, for the dead-link check."""
         found: list[str] = []

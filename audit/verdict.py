@@ -34,10 +34,6 @@ class Verdict:
         return f"{self.outcome}: {self.reason}" if self.reason else self.outcome
 
     @property
-    def passed(self) -> bool:
-        return self.outcome == PASSED
-
-    @property
     def exit_code(self) -> int:
         return EXIT_CODES[self.outcome]
 

@@ -187,12 +187,6 @@ class LocalPostgres:
         finally:
             shutil.rmtree(self.scratch, ignore_errors=True)
 
-    def destroy(self) -> None:
-        """Stop the server at once and remove its data, wherever it is, and its temporary folder."""
-        self.stop("immediate")
-        shutil.rmtree(self.data_dir, ignore_errors=True)
-        self.close()
-
     def __enter__(self) -> LocalPostgres:
         return self.start()
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.mutation.fault import Fault, FaultClass
+from tests.mutation.fault import Fault
 from tests.mutation.faults_auth import AUTH_FAULTS
 from tests.mutation.faults_data import HEALTH_FAULTS, INPUT_FAULTS, ISOLATION_FAULTS
 from tests.mutation.faults_edge import CORS_FAULTS, DOCS_FAULTS, EDGE_ROBUSTNESS_FAULTS
@@ -11,7 +11,6 @@ FAULTS: dict[str, Fault] = {fault.name: fault for fault in [
     *CORS_FAULTS, *DOCS_FAULTS, *HEALTH_FAULTS, *AUTH_FAULTS, *ISOLATION_FAULTS, *EDGE_ROBUSTNESS_FAULTS,
     *INPUT_FAULTS,
 ]}
-CLASSES = list(FaultClass)
 
 
 def fault_named(name: str) -> Fault:

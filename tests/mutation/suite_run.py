@@ -9,7 +9,7 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from audit.results import load_results
@@ -43,9 +43,6 @@ class SuiteResult:
     passed: list[str] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     problem: str | None = None  # the run itself broke (timeout, no results): neither a catch nor a pass
-
-    def to_json(self) -> dict[str, object]:
-        return asdict(self)
 
 
 def run_live_suite(base_url: str, secret: str, allowed_origin: str, *, skip: tuple[str, ...] = CHECKOUT_ONLY,
