@@ -1,11 +1,8 @@
-"""Everything the report is generated from (``Inputs``) and every check that decides its verdict (``Analysis``).
-
-The rules that make the report unable to lie live here and in ``audit.verdict`` / ``audit.confirmation``:
-- a run that did not run is NOT RUN, never PASSED (``audit.verdict``);
-- an item's result aggregates its scenarios (failed > errored > passed > not run); no scenario is shown as such;
-- an ADR is confirmed in this run only by a passing scenario that exercised what it decides (``audit.confirmation``);
-- the generator fails when the suite failed, when a spec item has no scenario, when a tag names a spec item or
-  an ADR that does not exist, when an accepted ADR is confirmed by no scenario, or when a link is dead.
+"""Everything the report is generated from (``Inputs``) and every check that decides its verdict (``Analysis``):
+the generator fails when the suite failed, a spec item has no scenario, a tag names a spec item or an ADR that does
+not exist, an accepted ADR is carried by no scenario, or a link is dead (``audit.links``). When a run counts as not
+run is ``audit.verdict``'s rule, when an ADR is confirmed ``audit.confirmation``'s, how an item's result aggregates
+its scenarios ``audit.model``'s.
 """
 
 from __future__ import annotations

@@ -26,6 +26,7 @@ from pathlib import Path
 import pytest
 
 from backend.local.postgres import free_port
+from steps.support.repository import repository_files
 
 REPO = Path(__file__).resolve().parents[2]
 SUITE_VARIABLES = ("BASE_URL", "BETTER_AUTH_SECRET", "JWT_SECRET", "ALLOWED_ORIGIN", "REQUEST_TIMEOUT")
@@ -44,12 +45,9 @@ class Transcript:
 def checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """This checkout's files (tracked and new, as they are now) committed into a new repository."""
     root = tmp_path_factory.mktemp("checkout")
-    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=REPO,
-                            capture_output=True, check=True).stdout.decode().split("\0")
-    for name in filter(None, listed):
-        if (REPO / name).is_file():
-            (root / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(REPO / name, root / name)
+    for name in repository_files():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(REPO / name, root / name)
     git = ["git", "-c", "user.name=suite", "-c", "user.email=suite@example.invalid"]
     subprocess.run([*git, "init", "-q"], cwd=root, check=True)
     subprocess.run([*git, "add", "-A"], cwd=root, check=True)

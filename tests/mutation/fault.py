@@ -16,8 +16,6 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 
-from backend.dependencies import services_of
-
 
 class FaultClass(StrEnum):
     CORS = "CORS"
@@ -79,19 +77,15 @@ def replace_route(app: FastAPI, method: str, path: str, endpoint: Callable[..., 
     app.router.routes.insert(0, app.router.routes.pop())
 
 
-def change_middleware(app: FastAPI, middleware_class: type, **options: Any) -> None:
-    """Change options of a middleware ``create_app`` installed (the stack is built at the first request)."""
+def middleware_options(app: FastAPI, middleware_class: type) -> dict[str, Any]:
+    """The options ``create_app`` installed a middleware with, to read or change (the stack is built at the first
+    request)."""
     found = [entry for entry in app.user_middleware if entry.cls is middleware_class]
     assert found, f"{middleware_class.__name__} is not installed: the fault no longer matches the code"
-    found[0].kwargs.update(options)
+    return found[0].kwargs
 
 
 def remove_middleware(app: FastAPI, middleware_class: type) -> None:
     before = len(app.user_middleware)
     app.user_middleware[:] = [entry for entry in app.user_middleware if entry.cls is not middleware_class]
     assert len(app.user_middleware) < before, f"{middleware_class.__name__} is not installed"
-
-
-def allowed_origin(app: FastAPI) -> str:
-    """The deployment's whitelisted origin: faults derive from it, as a mistaken config would."""
-    return services_of(app).settings.cors_origins[0]

@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from backend.middleware import BodySizeLimit
-from tests.mutation.fault import Fault, FaultClass, Injection, allowed_origin, change_middleware, remove_middleware
+from tests.mutation.fault import Fault, FaultClass, Injection, middleware_options, remove_middleware
 
 CORS, DOCS, ROBUSTNESS = FaultClass.CORS, FaultClass.DOCS, FaultClass.ROBUSTNESS
 
@@ -26,10 +26,10 @@ def cors(**options: object) -> object:
 
     def inject(injection: Injection) -> None:
         def hook(app: FastAPI) -> None:
-            origin = allowed_origin(app)
+            installed = middleware_options(app, CORSMiddleware)
+            origin = installed["allow_origins"][0]  # the deployment's whitelisted origin, as a mistaken config would
             host = urlsplit(origin).hostname or ""
-            values = {key: value(origin, host) if callable(value) else value for key, value in options.items()}
-            change_middleware(app, CORSMiddleware, **values)
+            installed.update({key: value(origin, host) if callable(value) else value for key, value in options.items()})
 
         injection.after(hook)
 
