@@ -81,9 +81,13 @@ async def measure_mixed(wrk: str, app: Server, baseline: Server, secret: str, po
         stored = await _rows(postgres_url, user_id) - before
         return measured, max(0, measured.load.created - stored)
 
-    for _ in range(rounds):
-        base, base_lost = await run(baseline)
-        measured, lost = await run(app)
+    for number in range(rounds):
+        if number % 2 == 0:  # A B, then B A, as bench.throughput's cells
+            base, base_lost = await run(baseline)
+            measured, lost = await run(app)
+        else:
+            measured, lost = await run(app)
+            base, base_lost = await run(baseline)
         result.rounds.append(Round(measured, base))
         result.acknowledged += measured.load.created
         result.lost += lost

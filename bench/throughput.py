@@ -1,6 +1,6 @@
 """Requests/s, latency and server CPU time per request of the app next to the baseline, one cell at a time.
 
-Each cell runs ``rounds`` interleaved pairs (baseline, app, baseline, app …), so a machine that slows down during
+Each cell runs ``rounds`` interleaved pairs (baseline, app, then app, baseline …), so a machine that slows down during
 the run slows both sides of a ratio alike; the cell's ratio is the median round's. Next to each requests/s figure
 stands the CPU time the server's own processes spent per request (from /proc): on a machine shared with other jobs
 requests/s ratios swing by ±30 %, CPU per request barely moves. During every 64-connection app run the connection
@@ -102,9 +102,15 @@ async def measure_cell(wrk: str, app: Server, baseline: Server, endpoint: str, c
     path = ENDPOINTS[endpoint]
     sampled = sampler if connections == SAMPLED_CONNECTIONS else None
     found = []
-    for _ in range(rounds):
-        base = await measure(wrk, baseline, path, connections, seconds, headers)
-        found.append(Round(await measure(wrk, app, path, connections, seconds, headers, "", sampled, peaks), base))
+    for number in range(rounds):
+        # A B, then B A: a machine slowing down (or calming) across the cell does not favour either side.
+        if number % 2 == 0:
+            base = await measure(wrk, baseline, path, connections, seconds, headers)
+            mine = await measure(wrk, app, path, connections, seconds, headers, "", sampled, peaks)
+        else:
+            mine = await measure(wrk, app, path, connections, seconds, headers, "", sampled, peaks)
+            base = await measure(wrk, baseline, path, connections, seconds, headers)
+        found.append(Round(mine, base))
     return found
 
 
