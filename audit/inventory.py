@@ -1,7 +1,7 @@
 """What the code itself declares: the app's routes and the Settings schema (plus the Procfile's own variables).
 
-Generated, never typed by hand. Building the app does not connect to a database (the engine is created in the
-lifespan, which is not run here), and no environment variable's value is ever read: Settings are constructed
+Generated, never typed by hand. Building the app does not connect to a database (the engine connects at its first
+statement, and none runs here), and no environment variable's value is ever read: Settings are constructed
 from explicit arguments only.
 """
 

@@ -84,7 +84,7 @@ def make_settings(database_url: str, secret: str, **overrides: Any) -> Settings:
 
 @asynccontextmanager
 async def serve(settings: Settings, *, raise_app_exceptions: bool = True) -> AsyncIterator[httpx.AsyncClient]:
-    """An app from ``settings`` with its lifespan running (engine created, then disposed), and a client for it."""
+    """An app from ``settings`` with its lifespan running (engine disposed at the end), and a client for it."""
     app = create_app(settings)
     transport = httpx.ASGITransport(app, raise_app_exceptions=raise_app_exceptions)
     async with app.router.lifespan_context(app), httpx.AsyncClient(
