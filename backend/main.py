@@ -33,14 +33,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """The app's one engine (``create_app`` made it; it connects on first use) is disposed at shutdown, so Neon sees
     connections close cleanly."""
     services = services_of(app)
-    settings = services.settings
-    logger.info(
-        "starting: environment=%s database=%s tls=%s pgbouncer=%s pool=%d+%d docs=%s cors_origins=%d",
-        settings.environment.value, settings.database.safe_description, settings.database.tls_description,
-        settings.database.pgbouncer,
-        *settings.pool_limits, settings.docs_are_enabled,
-        len(settings.cors_origins),
-    )
+    settings, database = services.settings, services.settings.database
+    logger.info("starting: environment=%s database=%s tls=%s pgbouncer=%s pool=%d+%d docs=%s cors_origins=%d",
+                settings.environment.value, database.safe_description, database.tls_description, database.pgbouncer,
+                *settings.pool_limits, settings.docs_are_enabled, len(settings.cors_origins))
     # Everything allocated so far (modules, routes, schemas: ~100k objects) lives as long as the process. Moved out
     # of the collector's reach, a full collection no longer walks it: ~200 ms pauses under load otherwise (ADR 0018).
     gc.freeze()

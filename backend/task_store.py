@@ -72,11 +72,6 @@ async def _fetch(engine: AsyncEngine, statement: Statement, *, idempotent: bool,
     return [dict(record) for record in rows]
 
 
-async def _fetch_one(engine: AsyncEngine, statement: Statement, *, idempotent: bool, **values: Any) -> Row | None:
-    rows = await _fetch(engine, statement, idempotent=idempotent, **values)
-    return rows[0] if rows else None
-
-
 @dataclass(frozen=True, slots=True)
 class UserTasks:
     """The tasks of one user whose id the caller has proven (``backend.dependencies.current_user_tasks``): every
@@ -87,29 +82,33 @@ class UserTasks:
 
     async def list(self, completed: bool | None, limit: int, offset: int) -> list[Row]:
         if completed is None:
-            return await _fetch(self.engine, LIST, idempotent=True, user_id=self.user_id, limit=limit, offset=offset)
-        return await _fetch(self.engine, LIST_BY_COMPLETION, idempotent=True, user_id=self.user_id,
-                            completed=completed, limit=limit, offset=offset)
+            return await self._rows(LIST, idempotent=True, limit=limit, offset=offset)
+        return await self._rows(LIST_BY_COMPLETION, idempotent=True, completed=completed, limit=limit, offset=offset)
 
     async def read(self, task_id: int) -> Row | None:
-        return await _fetch_one(self.engine, READ, idempotent=True, user_id=self.user_id, task_id=task_id)
+        return await self._row(READ, idempotent=True, task_id=task_id)
 
     async def create(self, title: str, description: str | None) -> Row:
         # Not retried: if the connection dies mid-statement the insert may have committed; a 503 is honest, a
         # second insert would be a duplicate.
-        row = await _fetch_one(self.engine, CREATE, idempotent=False, user_id=self.user_id, title=title,
-                               description=description)
+        row = await self._row(CREATE, idempotent=False, title=title, description=description)
         assert row is not None  # INSERT … RETURNING always returns the row
         return row
 
     async def update(self, task_id: int, title: str, description: str | None, completed: bool | None) -> Row | None:
         # PUT sets the same values however often it runs: safe to retry on a lost connection.
-        return await _fetch_one(self.engine, UPDATE, idempotent=True, user_id=self.user_id, task_id=task_id,
-                                title=title, description=description, completed=completed)
+        return await self._row(UPDATE, idempotent=True, task_id=task_id, title=title, description=description,
+                               completed=completed)
 
     async def toggle(self, task_id: int) -> Row | None:
-        return await _fetch_one(self.engine, TOGGLE, idempotent=False, user_id=self.user_id, task_id=task_id)
+        return await self._row(TOGGLE, idempotent=False, task_id=task_id)
 
     async def delete(self, task_id: int) -> bool:
-        return await _fetch_one(self.engine, DELETE, idempotent=False, user_id=self.user_id,
-                                task_id=task_id) is not None
+        return await self._row(DELETE, idempotent=False, task_id=task_id) is not None
+
+    async def _rows(self, statement: Statement, *, idempotent: bool, **values: Any) -> list[Row]:
+        return await _fetch(self.engine, statement, idempotent=idempotent, user_id=self.user_id, **values)
+
+    async def _row(self, statement: Statement, *, idempotent: bool, **values: Any) -> Row | None:
+        rows = await self._rows(statement, idempotent=idempotent, **values)
+        return rows[0] if rows else None
