@@ -70,7 +70,7 @@ class VerifiedTokens:
 class TokenVerifier:
     """Verifies tokens with the settings' secret and, if configured, the frontend's JWKS."""
 
-    secret: str
+    secret: str = field(repr=False)  # a traceback's locals or a debug print must not show it
     leeway: int
     issuer: str | None
     audience: str | None

@@ -63,3 +63,9 @@ def test_the_cache_is_bounded_and_forgets_the_oldest_first() -> None:
 
     assert len(cache) == 3
     assert [cache.subject(f"token-{number}", 0) for number in range(5)] == [None, None, "user-2", "user-3", "user-4"]
+
+
+def test_the_verifier_never_shows_its_secret() -> None:
+    """A traceback's locals or a debug print of the verifier must not leak the HS256 secret."""
+    secret = secrets.token_urlsafe(48)
+    assert secret not in repr(verifier(secret)) and secret not in str(verifier(secret))
