@@ -9,6 +9,8 @@ of failing scenarios. Decision: history/adr/0013-behave-live-and-local-rehearsal
 
 from __future__ import annotations
 
+import httpx
+
 from steps.support.suite import Suite, SuiteNotRun
 from steps.support.tasks import tasks_path
 
@@ -19,10 +21,7 @@ LIVE_DATABASE_PATH = ("unknown: /health does not reveal whether the service reac
 
 def preflight(suite: Suite) -> None:
     """Record the target's version and latency; raise SuiteNotRun when the suite cannot run against it."""
-    try:
-        health = suite.api.get("/health")
-    except AssertionError as error:  # Api turns transport errors and timeouts into a message that says which
-        raise SuiteNotRun("target unreachable", str(error)) from None
+    health = _reach(suite, "/health")
     suite.record.health_latency_ms = round(health.elapsed.total_seconds() * 1000, 2)
     try:
         body = health.json()
@@ -36,10 +35,13 @@ def preflight(suite: Suite) -> None:
         suite.record.database_path = LIVE_DATABASE_PATH
 
     user = suite.mint.user()
-    try:
-        answer = suite.api.get(tasks_path(user.id), token=user.token)
-    except AssertionError as error:
-        raise SuiteNotRun("target unreachable", str(error)) from None
-    if answer.status_code == 401:
+    if _reach(suite, tasks_path(user.id), token=user.token).status_code == 401:
         raise SuiteNotRun("token rejected", f"{suite.config.base_url} answered 401 to a token signed with "
                           "BETTER_AUTH_SECRET: it is not the deployment's secret (set the service's value)")
+
+
+def _reach(suite: Suite, path: str, token: str | None = None) -> httpx.Response:
+    try:
+        return suite.api.get(path, token=token)
+    except AssertionError as error:  # Api turns transport errors and timeouts into a message that says which
+        raise SuiteNotRun("target unreachable", str(error)) from None

@@ -46,9 +46,7 @@ def delete_task(api: Api, user: ThrowawayUser, task_id: int) -> None:
 def read_task(api: Api, user: ThrowawayUser, task_id: int) -> dict[str, Any]:
     response = api.get(tasks_path(user.id, task_id), token=user.token)
     checks.status_is(response, 200, "the owner reads their task back")
-    body = json_body(response)
-    checks.json_matches(response, has_entries(id=equal_to(task_id)))
-    return body
+    return checks.json_matches(response, has_entries(id=equal_to(task_id)))
 
 
 def attempts_on(api: Api, path_user: str, task_id: int, attacker: ThrowawayUser) -> dict[str, httpx.Response]:
