@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import jwt
+from jwt import PyJWK
 
 from backend.jwks import JwksKeys, UnknownKey
 from backend.settings import Settings
@@ -31,36 +32,49 @@ class InvalidToken(Exception):
     """The token is missing, malformed, unsigned, wrongly signed, expired or lacks a subject."""
 
 
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What a verified token proved: its subject until ``expires``; for a JWKS-signed token, with which key."""
+
+    subject: str
+    expires: int
+    kid: str | None = None
+    key: PyJWK | None = None  # the key object of the key set it was verified against; None for HS256
+
+
 class VerifiedTokens:
-    """HS256 tokens this process has already verified: the exact token string → its subject and ``exp``.
+    """Tokens this process has already verified: the exact token string → its :class:`Verdict`.
 
     A client sends the same token with every request until it expires; checking its signature and claims again
-    was ~5 % of the task list's CPU (ADR 0018). An HS256 token's verdict can only change by expiring (its
-    signature, ``iss``, ``aud``, ``nbf`` and ``iat`` were checked at the first sight and cannot change), so a hit is
-    trusted only while ``exp`` still holds, with the same leeway and comparison as PyJWT. Failures are never
-    remembered; JWKS-signed tokens are not either (a withdrawn key must stop being trusted at the next fetch). The
-    oldest entry makes room for a new one: memory stays bounded whatever tokens arrive.
+    was ~5 % of the task list's CPU with HS256 and 115–151 µs per request with the JWKS's EdDSA/ES256/RS256 keys
+    (ADR 0018). A verdict can only change by expiring (``iss``, ``aud``, ``nbf`` and ``iat`` were checked at the
+    first sight and cannot change) or, for a JWKS-signed token, by the key set changing: so a hit is trusted only
+    while ``exp`` still holds, with the same leeway and comparison as PyJWT, and a JWKS verdict only while the key
+    set still publishes the very key object it was verified with (``TokenVerifier.subject``). Failures are never
+    remembered. The oldest entry makes room for a new one: memory stays bounded whatever tokens arrive.
     """
 
     def __init__(self, max_entries: int = VERIFIED_TOKENS_MAX) -> None:
         self.max_entries = max_entries
-        self._entries: dict[str, tuple[str, int]] = {}
+        self._entries: dict[str, Verdict] = {}
 
-    def subject(self, token: str, leeway: int) -> str | None:
-        """The remembered subject, or None: never seen, evicted, or expired (then forgotten and verified again)."""
-        entry = self._entries.get(token)
-        if entry is None:
+    def verdict(self, token: str, leeway: int) -> Verdict | None:
+        """The remembered verdict, or None: never seen, evicted, or expired (then forgotten and verified again)."""
+        verdict = self._entries.get(token)
+        if verdict is None:
             return None
-        subject, expires = entry
-        if expires <= time.time() - leeway:  # PyJWT's own test for ``exp``
+        if verdict.expires <= time.time() - leeway:  # PyJWT's own test for ``exp``
             del self._entries[token]
             return None
-        return subject
+        return verdict
 
-    def remember(self, token: str, subject: str, expires: int) -> None:
+    def remember(self, token: str, verdict: Verdict) -> None:
         if len(self._entries) >= self.max_entries:
             del self._entries[next(iter(self._entries))]
-        self._entries[token] = (subject, expires)
+        self._entries[token] = verdict
+
+    def forget(self, token: str) -> None:
+        self._entries.pop(token, None)
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -94,14 +108,26 @@ class TokenVerifier:
 
     async def subject(self, token: str) -> str:
         """The verified ``sub`` claim, or InvalidToken (401), or KeysUnavailable (503: the JWKS is failing)."""
-        remembered = self.verified.subject(token, self.leeway)
+        remembered = self.verified.verdict(token, self.leeway)
         if remembered is not None:
-            return remembered
+            if remembered.key is None:
+                return remembered.subject
+            try:
+                # The key set as it is now (a stale set starts its refresh here, as for any JWKS token): the verdict
+                # stands only while the set still publishes the very key object the token was verified with.
+                current = await self._jwks_key({"kid": remembered.kid})
+            except InvalidToken:
+                self.verified.forget(token)  # withdrawn: refused now and every time after
+                raise
+            if current is remembered.key:
+                return remembered.subject
+            self.verified.forget(token)  # the set was refetched: verify against its key
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as error:
             raise InvalidToken("malformed token") from error
         algorithm = header.get("alg")
+        key: PyJWK | None = None
         if algorithm in SHARED_SECRET_ALGORITHMS:
             claims = self._decode(token, self.secret, SHARED_SECRET_ALGORITHMS)
         elif algorithm in JWKS_ALGORITHMS and self.jwks is not None:
@@ -112,11 +138,10 @@ class TokenVerifier:
         subject = claims.get("sub")
         if not isinstance(subject, str) or not subject.strip():
             raise InvalidToken("token has no subject")
-        if algorithm in SHARED_SECRET_ALGORITHMS:
-            self.verified.remember(token, subject, int(claims["exp"]))
+        self.verified.remember(token, Verdict(subject, int(claims["exp"]), header.get("kid"), key))
         return subject
 
-    async def _jwks_key(self, header: dict[str, Any]) -> Any:
+    async def _jwks_key(self, header: dict[str, Any]) -> PyJWK:
         assert self.jwks is not None
         kid = header.get("kid")
         if not isinstance(kid, str) or not kid:
