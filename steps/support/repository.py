@@ -14,15 +14,15 @@ import subprocess
 import tempfile
 from contextlib import chdir
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
 
-from audit.adrs import Adr, load_adrs, sections
+from audit.adrs import ADR_FILE, Adr, load_adrs, sections
 from audit.links import MARKDOWN_LINK, dead_links
 from audit.traceability import ADR_DIR, ROOT
 from backend.local.checkout import git
 
 BASELINE = ROOT / ".secrets.baseline"
-ADR_LINK = re.compile(r"(?:^|/)(\d{4})-[^/]+\.md(?:#.*)?$")
 
 
 def adrs() -> list[Adr]:
@@ -42,9 +42,9 @@ def decision_problems(decisions: dict[str, str], found: list[Adr]) -> list[str]:
 
 def adr_links(markdown: str, base: Path) -> tuple[list[str], list[str], list[str]]:
     """(the report's relative links to ADR files, those that do not open from ``base``, ADRs it links nowhere)."""
-    links = [href for href in MARKDOWN_LINK.findall(markdown) if ADR_LINK.search(href)]
-    linked = {ADR_LINK.search(href).group(1) for href in links}  # type: ignore[union-attr]
-    return links, dead_links(links, base), sorted({adr.number for adr in adrs()} - linked)
+    linked = {href: match.group(1) for href in MARKDOWN_LINK.findall(markdown)  # the ADR file name rule: audit.adrs
+              if (match := ADR_FILE.match(PurePosixPath(urlsplit(href).path).name))}
+    return list(linked), dead_links(list(linked), base), sorted({adr.number for adr in adrs()} - set(linked.values()))
 
 
 # ------------------------------------------------------------------------------------------------ secrets
