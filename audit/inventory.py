@@ -66,15 +66,13 @@ def _merge(first: Endpoint, second: Endpoint) -> Endpoint:
 
 def environment_variables(procfile: Path | None = None) -> list[EnvVar]:
     """One row per Settings field: its variable, markers, default (never a value) and description."""
-    from backend.settings import Settings, env_name, is_marked
+    from backend.settings import Settings, env_names, is_marked
 
     variables: list[EnvVar] = []
     for name, field in Settings.model_fields.items():
-        aliases = getattr(field.validation_alias, "choices", None) or []
-        alias_names = tuple(dict.fromkeys(
-            str(alias).upper() for alias in aliases if str(alias).upper() != env_name(name)))
+        variable, *aliases = env_names(name)
         variables.append(EnvVar(
-            name=env_name(name), aliases=alias_names,
+            name=variable, aliases=tuple(aliases),
             required_in_production=is_marked(name, "required_in_production"), secret=is_marked(name, "secret"),
             default=_default(field), meaning=field.description or "",
         ))

@@ -257,10 +257,15 @@ class Settings(BaseSettings):
         return secrets.token_urlsafe(48)
 
 
-def env_name(field_name: str) -> str:
-    """The environment variable a field reads first (its first alias, else its upper-cased name)."""
-    field = Settings.model_fields[field_name]
-    alias = field.validation_alias
+def env_names(field_name: str) -> tuple[str, ...]:
+    """The environment variables a field reads, first one first (its aliases, else its upper-cased name): the one
+    walk over aliases that the service-variable filter, the report's inventory and the README check call."""
+    alias = Settings.model_fields[field_name].validation_alias
     if isinstance(alias, AliasChoices):
-        return str(alias.choices[0]).upper()
-    return field_name.upper()
+        return tuple(dict.fromkeys(str(choice).upper() for choice in alias.choices))
+    return (field_name.upper(),)
+
+
+def env_name(field_name: str) -> str:
+    """The environment variable a field reads first."""
+    return env_names(field_name)[0]

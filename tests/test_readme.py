@@ -3,9 +3,7 @@
 import re
 from pathlib import Path
 
-from pydantic import AliasChoices
-
-from backend.settings import Settings
+from backend.settings import Settings, env_names
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
 # A project tool called by its bare name, not as .venv/bin/<tool> (nor part of another word or path).
@@ -13,13 +11,8 @@ BARE_TOOL = re.compile(r"(?<![\w/.-])(?<!-m )(python3?|behave|detect-secrets|pyt
 
 
 def test_every_setting_is_documented_in_the_readme() -> None:
-    missing = []
-    for name, field in Settings.model_fields.items():
-        alias = field.validation_alias
-        variables = [str(choice).upper() for choice in alias.choices] if isinstance(alias, AliasChoices) else []
-        documented = [variable for variable in variables or [name.upper()] if f"`{variable}`" in README]
-        if not documented:
-            missing.append(name.upper())
+    missing = [name.upper() for name in Settings.model_fields
+               if not any(f"`{variable}`" in README for variable in env_names(name))]
     assert missing == [], f"README's configuration table lacks: {missing}"
 
 

@@ -47,13 +47,9 @@ def is_service_variable(name: str) -> bool:
 
 @cache
 def _settings_variables() -> frozenset[str]:
-    from backend.settings import Settings, env_name
+    from backend.settings import Settings, env_names
 
-    names = set()
-    for field_name, field in Settings.model_fields.items():
-        names.add(env_name(field_name))
-        names.update(str(alias).upper() for alias in getattr(field.validation_alias, "choices", None) or ())
-    return frozenset(names)
+    return frozenset(name for field_name in Settings.model_fields for name in env_names(field_name))
 
 
 def clean_environment(environ: Mapping[str, str] | None = None, **variables: str) -> dict[str, str]:
