@@ -36,6 +36,12 @@ def _meta(*, production: bool = False, secret: bool = False) -> dict[str, Any]:
     return {"required_in_production": production, "secret": secret}
 
 
+def _secret(description: str, *, production: bool = False, **options: Any) -> Any:
+    """A field marked secret, unset by default, and never in a repr, a log line or a traceback's locals."""
+    return Field(default=None, repr=False, description=description,
+                 json_schema_extra=_meta(production=production, secret=True), **options)
+
+
 def is_marked(field_name: str, marker: Literal["required_in_production", "secret"]) -> bool:
     """Whether the field carries the marker (``_meta``): what the fail-fast check, the suite and the report read."""
     extra = Settings.model_fields[field_name].json_schema_extra
@@ -75,17 +81,12 @@ class Settings(BaseSettings):
         description="Deployed version shown by /health; Railway sets RAILWAY_GIT_COMMIT_SHA.",
     )
 
-    database_url: OptionalText = Field(
-        default=None,
-        repr=False,  # never in a repr, a log line or a traceback's locals
-        description="Neon connection string (postgresql://, postgres:// or postgresql+asyncpg://); the -pooler host.",
-        json_schema_extra=_meta(production=True, secret=True),
+    database_url: OptionalText = _secret(
+        "Neon connection string (postgresql://, postgres:// or postgresql+asyncpg://); the -pooler host.",
+        production=True,
     )
-    database_direct_url: OptionalText = Field(
-        default=None,
-        repr=False,  # never in a repr, a log line or a traceback's locals
-        description="Neon direct (non-pooler) connection string for migrations; falls back to DATABASE_URL.",
-        json_schema_extra=_meta(secret=True),
+    database_direct_url: OptionalText = _secret(
+        "Neon direct (non-pooler) connection string for migrations; falls back to DATABASE_URL."
     )
     database_allow_plaintext: bool = Field(
         default=False,
@@ -119,12 +120,9 @@ class Settings(BaseSettings):
         default=2.0, gt=0, le=30, description="Seconds /health waits for the database round trip."
     )
 
-    better_auth_secret: OptionalText = Field(
-        default=None,
-        repr=False,  # never in a repr, a log line or a traceback's locals
+    better_auth_secret: OptionalText = _secret(
+        "HS256 secret shared with the Better Auth frontend (alias JWT_SECRET); 32+ characters.", production=True,
         validation_alias=AliasChoices("BETTER_AUTH_SECRET", "JWT_SECRET", "better_auth_secret"),
-        description="HS256 secret shared with the Better Auth frontend (alias JWT_SECRET); 32+ characters.",
-        json_schema_extra=_meta(production=True, secret=True),
     )
     better_auth_jwks_url: OptionalText = Field(
         default=None,
