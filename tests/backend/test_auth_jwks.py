@@ -27,7 +27,7 @@ from tests.backend.conftest import (
     send_json,
     serve,
 )
-from tests.backend.test_auth import assert_rejected, claims_for, hmac_forged_token, unsigned_token
+from tests.backend.test_auth import assert_rejected, forged
 
 pytestmark = pytest.mark.anyio
 
@@ -172,10 +172,9 @@ async def test_hs256_forged_with_the_published_public_key_is_401(
 
     for key in signing_keys.values():
         for secret_material in (key.public_pem, json.dumps(key.public_jwk).encode()):
-            forged = hmac_forged_token(claims_for(owner.user_id), secret_material,
-                                       {"alg": "HS256", "typ": "JWT", "kid": key.kid})
-            await assert_rejected(owner, forged)
-    await assert_rejected(owner, unsigned_token(claims_for(owner.user_id), {"alg": "none", "kid": "rs256-1"}) + ".")
+            await assert_rejected(owner, forged(key.token(owner.user_id), secret_material,
+                                                alg="HS256", typ="JWT", kid=key.kid))
+    await assert_rejected(owner, make_token(None, owner.user_id, algorithm="none", headers={"kid": "rs256-1"}))
 
 
 async def test_hs256_with_the_shared_secret_still_works_in_jwks_mode(jwks_http: httpx.AsyncClient, secret: str) -> None:
