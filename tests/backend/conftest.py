@@ -198,6 +198,23 @@ class WebProcess:
         return self.process.returncode
 
 
+ALLOWED = "https://tasks-frontend.vercel.app"  # the frontend's origin in the production configurations
+
+
+def production_environment(database_url: str, secret: str) -> dict[str, str]:
+    return {"ENVIRONMENT": "production", "DATABASE_URL": database_url, "BETTER_AUTH_SECRET": secret,
+            "CORS_ORIGINS": ALLOWED, "FORWARDED_ALLOW_IPS": "127.0.0.1"}  # the edge Railway runs is on loopback here
+
+
+@contextmanager
+def production_web(tmp_path: Path, database_url: str, **variables: str) -> Iterator[tuple[WebProcess, str]]:
+    """The web process in production mode (plus ``variables``), healthy, and the fresh secret tokens are signed with."""
+    secret = secrets.token_urlsafe(48)
+    with web_process(tmp_path, {**production_environment(database_url, secret), **variables}) as web:
+        web.wait_until_healthy()
+        yield web, secret
+
+
 @contextmanager
 def web_process(tmp_path: Path, environment: dict[str, str], port: int | None = None) -> Iterator[WebProcess]:
     port = port or free_port()

@@ -10,7 +10,6 @@ the JWKS really is fetched over verified TLS.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +19,7 @@ import pytest
 from backend.local.postgres import LocalPostgres
 from backend.local.tls_edge import HAPROXY_MISSING, TlsEdge, find_haproxy
 from tests.backend.better_auth import BetterAuthServer, missing_tool
-from tests.backend.conftest import WebProcess, web_process
+from tests.backend.conftest import WebProcess, production_web
 
 HAPROXY = find_haproxy()
 pytestmark = [
@@ -45,13 +44,11 @@ def better_auth_over_https(postgres: LocalPostgres,
         server.stop()
 
 
-def production(postgres: LocalPostgres, server: BetterAuthServer, edge: TlsEdge, *,
-               trust_the_edge: bool) -> dict[str, str]:
-    environment = {"ENVIRONMENT": "production", "DATABASE_URL": postgres.url,
-                   "BETTER_AUTH_SECRET": secrets.token_urlsafe(48), "CORS_ORIGINS": "https://tasks-frontend.vercel.app",
-                   "BETTER_AUTH_JWKS_URL": server.jwks_url, "JWT_ISSUER": server.base_url,
+def trusting(server: BetterAuthServer, edge: TlsEdge | None = None) -> dict[str, str]:
+    """Better Auth's JWKS and claims; the edge's CA trusted (SSL_CERT_FILE) when ``edge`` is given."""
+    environment = {"BETTER_AUTH_JWKS_URL": server.jwks_url, "JWT_ISSUER": server.base_url,
                    "JWT_AUDIENCE": server.base_url}
-    return {**environment, "SSL_CERT_FILE": str(edge.ca_path)} if trust_the_edge else environment
+    return {**environment, "SSL_CERT_FILE": str(edge.ca_path)} if edge else environment
 
 
 def get_tasks(web: WebProcess, user_id: str, token: str) -> httpx.Response:
@@ -64,8 +61,7 @@ def test_production_accepts_better_auths_token_through_https_jwks(
     server, edge = better_auth_over_https
     assert server.jwks_url.startswith("https://")
     alice, bob = server.sign_up(), server.sign_up()
-    with web_process(tmp_path, production(postgres, server, edge, trust_the_edge=True)) as web:
-        web.wait_until_healthy()
+    with production_web(tmp_path, postgres.url, **trusting(server, edge)) as (web, _):
         own = get_tasks(web, alice.id, alice.token)
         someone_elses = get_tasks(web, bob.id, alice.token)
     assert own.status_code == 200, own.text + web.log
@@ -74,10 +70,9 @@ def test_production_accepts_better_auths_token_through_https_jwks(
 
 def test_production_refuses_it_when_the_jwks_certificate_is_not_trusted(
         postgres: LocalPostgres, better_auth_over_https: tuple[BetterAuthServer, TlsEdge], tmp_path: Path):
-    server, edge = better_auth_over_https
+    server, _ = better_auth_over_https
     alice = server.sign_up()
-    with web_process(tmp_path, production(postgres, server, edge, trust_the_edge=False)) as web:
-        web.wait_until_healthy()
+    with production_web(tmp_path, postgres.url, **trusting(server)) as (web, _):
         response = get_tasks(web, alice.id, alice.token)
         log = web.log
     # The key cannot be fetched (the JWKS is unreachable to us): 503, retry later, not 401 (issue 9 item 2, ADR 0007).

@@ -18,16 +18,10 @@ import pytest
 from fastapi import APIRouter
 
 from backend.local.postgres import LocalPostgres
-from tests.backend.conftest import WebProcess, make_settings, make_token, new_user_id, web_process
+from tests.backend.conftest import WebProcess, make_settings, make_token, new_user_id, production_web
 
-ALLOWED = "https://tasks-frontend.vercel.app"
 JSON = {"Content-Type": "application/json"}
 LOG_WAIT_SECONDS = 10
-
-
-def production(database_url: str, secret: str) -> dict[str, str]:
-    return {"ENVIRONMENT": "production", "DATABASE_URL": database_url, "BETTER_AUTH_SECRET": secret,
-            "CORS_ORIGINS": ALLOWED}
 
 
 def new_lines(web: WebProcess, before: int, expected: int) -> list[str]:
@@ -46,29 +40,26 @@ def raw_request(port: int, data: bytes) -> bytes:
 
 
 def test_each_client_error_writes_one_log_line_and_no_traceback(postgres: LocalPostgres, tmp_path: Path) -> None:
-    secret = secrets.token_urlsafe(48)
     user = new_user_id()
-    auth = {"Authorization": f"Bearer {make_token(secret, user)}"}
     tasks = f"/api/{user}/tasks"
-    requests = [
-        ("GET", tasks, {}, 401),
-        ("GET", tasks, {"headers": {"Authorization": "Bearer not.a.token"}}, 401),
-        ("GET", "/api/someone-else/tasks", {"headers": auth}, 403),
-        ("GET", f"{tasks}/424242", {"headers": auth}, 404),
-        ("PATCH", tasks, {"headers": auth}, 405),
-        ("POST", tasks, {"headers": {**auth, **JSON}, "content": b"x" * 70_000}, 413),
-        ("POST", tasks, {"headers": {**auth, **JSON}, "content": b'{"title": "\\ud800"}'}, 422),
-        ("POST", tasks, {"headers": {**auth, **JSON}, "content": b'{"title": "\xe9t\xe9"}'}, 422),
-        ("POST", tasks, {"headers": {**auth, **JSON}, "content": b"[" * 60_000}, 422),
-        ("POST", tasks, {"headers": {**auth, **JSON}, "content": b"{"}, 422),
-        ("POST", tasks, {"headers": {**auth, "Content-Type": "text/plain"}, "content": b"\xff"}, 422),
-        ("GET", f"{tasks}/{2**63}", {"headers": auth}, 422),
-        ("DELETE", f"{tasks}/-{2**63 + 1}", {"headers": auth}, 422),
-        ("GET", f"{tasks}?complete=true", {"headers": auth}, 422),
-    ]
-
-    with web_process(tmp_path, production(postgres.url, secret)) as web:
-        web.wait_until_healthy()
+    with production_web(tmp_path, postgres.url) as (web, secret):
+        auth = {"Authorization": f"Bearer {make_token(secret, user)}"}
+        requests = [
+            ("GET", tasks, {}, 401),
+            ("GET", tasks, {"headers": {"Authorization": "Bearer not.a.token"}}, 401),
+            ("GET", "/api/someone-else/tasks", {"headers": auth}, 403),
+            ("GET", f"{tasks}/424242", {"headers": auth}, 404),
+            ("PATCH", tasks, {"headers": auth}, 405),
+            ("POST", tasks, {"headers": {**auth, **JSON}, "content": b"x" * 70_000}, 413),
+            ("POST", tasks, {"headers": {**auth, **JSON}, "content": b'{"title": "\\ud800"}'}, 422),
+            ("POST", tasks, {"headers": {**auth, **JSON}, "content": b'{"title": "\xe9t\xe9"}'}, 422),
+            ("POST", tasks, {"headers": {**auth, **JSON}, "content": b"[" * 60_000}, 422),
+            ("POST", tasks, {"headers": {**auth, **JSON}, "content": b"{"}, 422),
+            ("POST", tasks, {"headers": {**auth, "Content-Type": "text/plain"}, "content": b"\xff"}, 422),
+            ("GET", f"{tasks}/{2**63}", {"headers": auth}, 422),
+            ("DELETE", f"{tasks}/-{2**63 + 1}", {"headers": auth}, 422),
+            ("GET", f"{tasks}?complete=true", {"headers": auth}, 422),
+        ]
         before = len(web.log.splitlines())
         with httpx.Client(base_url=web.base_url, timeout=10) as http:
             statuses = [http.request(method, path, **options).status_code for method, path, options, _ in requests]
@@ -85,7 +76,7 @@ def test_each_client_error_writes_one_log_line_and_no_traceback(postgres: LocalP
 def test_a_real_server_fault_logs_its_traceback_once(postgres: LocalPostgres, tmp_path: Path) -> None:
     """A login without rights on ``tasks`` (a broken grant, the operator's fault): 500, and the traceback is there
     for the operator, once, with where it happened."""
-    role, password, secret = f"no_grants_{uuid.uuid4().hex[:8]}", secrets.token_urlsafe(16), secrets.token_urlsafe(48)
+    role, password = f"no_grants_{uuid.uuid4().hex[:8]}", secrets.token_urlsafe(16)
 
     async def create_role() -> None:
         connection = await asyncpg.connect(postgres.url)
@@ -98,8 +89,7 @@ def test_a_real_server_fault_logs_its_traceback_once(postgres: LocalPostgres, tm
     user = new_user_id()
     url = postgres.url.replace("postgresql://postgres@", f"postgresql://{role}:{password}@", 1)
     assert role in url
-    with web_process(tmp_path, production(url, secret)) as web:
-        web.wait_until_healthy()
+    with production_web(tmp_path, url) as (web, secret):
         before = len(web.log.splitlines())
         response = httpx.get(f"{web.base_url}/api/{user}/tasks", timeout=10,
                              headers={"Authorization": f"Bearer {make_token(secret, user)}"})

@@ -10,7 +10,6 @@ second filled the disk. After it, /health still answers 200: nothing was left st
 from __future__ import annotations
 
 import asyncio
-import secrets
 import time
 from pathlib import Path
 
@@ -21,8 +20,7 @@ from starlette.types import Receive, Scope, Send
 
 from backend.local.postgres import LocalPostgres, free_port
 from backend.transport import BoundedHttpToolsProtocol
-from tests.backend.conftest import make_token, new_user_id, web_process
-from tests.backend.test_process import production_environment
+from tests.backend.conftest import make_token, new_user_id, production_web
 from tests.backend.test_slow_readers import SLOW_SOCKETS, non_reading_clients, seed_large_tasks, wait_until_stuck
 
 SETTLE_SECONDS = 3  # generous: the reset reaches the server in microseconds; its log lines follow at once
@@ -30,12 +28,10 @@ ANSWER_TIMEOUT_SECONDS = 15
 
 
 def test_clients_that_hang_up_mid_answer_write_no_traceback(tmp_path: Path, postgres: LocalPostgres) -> None:
-    secret = secrets.token_urlsafe(48)
     hoarder = new_user_id()
     asyncio.run(seed_large_tasks(postgres.url, hoarder))
 
-    with web_process(tmp_path, production_environment(postgres, secret)) as web:
-        web.wait_until_healthy()
+    with production_web(tmp_path, postgres.url) as (web, secret):
         before = len(web.log.splitlines())
         with non_reading_clients(web, hoarder, make_token(secret, hoarder)) as client_ports:
             stuck = wait_until_stuck(web, client_ports)

@@ -23,15 +23,18 @@ from backend.database import APPLICATION_NAME
 from backend.local.postgres import LocalPostgres, free_port
 from backend.local.procfs import TCP_ESTABLISHED, listening_addresses, tcp_sockets
 from backend.local.rehearsal import ROOT
-from tests.backend.conftest import WebProcess, make_token, new_user_id, port_accepts, web_process
+from tests.backend.conftest import (
+    ALLOWED,
+    WebProcess,
+    make_token,
+    new_user_id,
+    port_accepts,
+    production_environment,
+    production_web,
+    web_process,
+)
 
-ALLOWED = "https://tasks-frontend.vercel.app"
 FAIL_FAST_SECONDS = 10
-
-
-def production_environment(postgres: LocalPostgres, secret: str) -> dict[str, str]:
-    return {"ENVIRONMENT": "production", "DATABASE_URL": postgres.url, "BETTER_AUTH_SECRET": secret,
-            "CORS_ORIGINS": ALLOWED, "FORWARDED_ALLOW_IPS": "127.0.0.1"}  # the edge Railway runs is on loopback here
 
 
 def listening_ports(pid: int) -> set[tuple[str, int]]:
@@ -113,7 +116,7 @@ def test_production_with_bad_configuration_exits_before_binding_with_one_message
 def running_web(postgres: LocalPostgres, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[WebProcess, str]]:
     """One production process for the checks that only need it running. JWT_SECRET, the alias, holds the secret."""
     secret = secrets.token_urlsafe(48)
-    environment = {**production_environment(postgres, secret), "RAILWAY_GIT_COMMIT_SHA": "0123abc"}
+    environment = {**production_environment(postgres.url, secret), "RAILWAY_GIT_COMMIT_SHA": "0123abc"}
     environment["JWT_SECRET"] = environment.pop("BETTER_AUTH_SECRET")
     with web_process(tmp_path_factory.mktemp("web"), environment) as web:
         web.wait_until_healthy()
@@ -185,14 +188,14 @@ def test_oversized_bodies_are_413_over_real_http(running_web: tuple[WebProcess, 
     assert "Traceback" not in web.log
 
 
-def test_a_taken_port_is_a_clear_non_zero_exit(tmp_path: Path, postgres: LocalPostgres) -> None:
+def test_a_taken_port_is_a_clear_non_zero_exit(tmp_path: Path, postgres: LocalPostgres, secret: str) -> None:
     with socket.socket() as squatter:
         squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         squatter.bind(("0.0.0.0", 0))  # noqa: S104  # the same address the Procfile binds
         squatter.listen()
         port = squatter.getsockname()[1]
 
-        web, _, elapsed = run_until_exit(tmp_path, production_environment(postgres, secrets.token_urlsafe(48)), port)
+        web, _, elapsed = run_until_exit(tmp_path, production_environment(postgres.url, secret), port)
 
     assert web.process.returncode not in (0, None)
     assert elapsed < FAIL_FAST_SECONDS
@@ -215,13 +218,11 @@ def test_sigterm_finishes_the_in_flight_request_and_disposes_of_the_engine(
 ) -> None:
     """An ACCESS EXCLUSIVE lock holds a request inside the app; SIGTERM arrives; the lock is released; the
     request must still get its answer, and the process must close its database connections on the way out."""
-    secret = secrets.token_urlsafe(48)
     user_id = new_user_id()
-    auth = {"Authorization": f"Bearer {make_token(secret, user_id)}"}
     answers: list[httpx.Response | BaseException] = []
 
-    with web_process(tmp_path, production_environment(postgres, secret)) as web:
-        web.wait_until_healthy()
+    with production_web(tmp_path, postgres.url) as (web, secret):
+        auth = {"Authorization": f"Bearer {make_token(secret, user_id)}"}
         with httpx.Client(base_url=web.base_url, timeout=30) as http:
             assert http.post(f"/api/{user_id}/tasks", json={"title": "in flight"}, headers=auth).status_code == 201
 

@@ -11,7 +11,6 @@ Before the fix each stuck response held its session "idle in transaction" until 
 from __future__ import annotations
 
 import asyncio
-import secrets
 import socket
 import time
 from collections.abc import Iterator
@@ -31,8 +30,7 @@ from backend.local.procfs import tcp_sockets
 from backend.main import create_app
 from backend.schemas import DESCRIPTION_MAX, TITLE_MAX
 from backend.settings import Settings
-from tests.backend.conftest import WebProcess, api_for, make_token, new_user_id, web_process
-from tests.backend.test_process import production_environment
+from tests.backend.conftest import WebProcess, api_for, make_token, new_user_id, production_web
 
 SLOW_SOCKETS = 12  # more than the pool holds (DATABASE_MAX_CONNECTIONS, 10 by default)
 PAGE = 100
@@ -112,12 +110,10 @@ def wait_until_stuck(web: WebProcess, client_ports: list[int]) -> int:
 
 
 def test_clients_that_never_read_do_not_hold_the_pool(tmp_path: Path, postgres: LocalPostgres) -> None:
-    secret = secrets.token_urlsafe(48)
     hoarder, other = new_user_id(), new_user_id()
     asyncio.run(seed_large_tasks(postgres.url, hoarder))
 
-    with web_process(tmp_path, production_environment(postgres, secret)) as web:
-        web.wait_until_healthy()
+    with production_web(tmp_path, postgres.url) as (web, secret):
         with non_reading_clients(web, hoarder, make_token(secret, hoarder)) as client_ports:
             stuck = wait_until_stuck(web, client_ports)
             with httpx.Client(base_url=web.base_url, timeout=ANSWER_TIMEOUT_SECONDS) as http:

@@ -6,7 +6,6 @@ allowed origin.
 
 from __future__ import annotations
 
-import secrets
 import ssl
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,9 +16,8 @@ import pytest
 from backend.local.postgres import LocalPostgres
 from backend.local.rehearsal import Rehearsal
 from backend.local.tls_edge import EDGE_OFF, HAPROXY_MISSING, TlsEdge, find_haproxy, haproxy_config
-from tests.backend.conftest import WebProcess, make_token, new_user_id, web_process
+from tests.backend.conftest import ALLOWED, WebProcess, make_token, new_user_id, production_web
 
-ALLOWED = "https://tasks-frontend.vercel.app"
 HAPROXY = find_haproxy()
 needs_haproxy = pytest.mark.skipif(HAPROXY is None, reason=HAPROXY_MISSING)
 
@@ -30,12 +28,8 @@ def behind_the_edge(postgres: LocalPostgres,
     """The Procfile's web process in production mode, and HAProxy in front of it."""
     if HAPROXY is None:
         pytest.skip(HAPROXY_MISSING)
-    secret = secrets.token_urlsafe(48)
-    environment = {"ENVIRONMENT": "production", "DATABASE_URL": postgres.url, "BETTER_AUTH_SECRET": secret,
-                   "CORS_ORIGINS": ALLOWED, "FORWARDED_ALLOW_IPS": "127.0.0.1"}  # the edge's address, as on Railway
     work_dir = tmp_path_factory.mktemp("edge")
-    with web_process(work_dir, environment) as web:
-        web.wait_until_healthy()
+    with production_web(work_dir, postgres.url) as (web, secret):  # trusting 127.0.0.1, the edge's address
         edge = TlsEdge(web.port, work_dir, HAPROXY).start()
         try:
             yield edge, web, secret

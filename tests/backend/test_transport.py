@@ -21,8 +21,7 @@ import pytest
 from backend.local.postgres import LocalPostgres
 from backend.local.rehearsal import ROOT
 from backend.transport import HEAD_TIMEOUT_SECONDS, MAX_HEAD_BYTES, REDACTED
-from tests.backend.conftest import WebProcess, api_for, make_settings, make_token, new_user_id, serve, web_process
-from tests.backend.test_process import production_environment
+from tests.backend.conftest import WebProcess, api_for, make_settings, make_token, new_user_id, production_web, serve
 
 HUGE_HEADER_BYTES = 20 * 1024 * 1024
 RSS_GROWTH_LIMIT_BYTES = 16 * 1024 * 1024  # unbounded, 5 × 20 MB heads grew the worker by ~130 MB
@@ -32,10 +31,8 @@ ATTACKER = "127.0.0.2"
 
 @pytest.fixture(scope="module")
 def web(postgres: LocalPostgres, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[WebProcess, str]]:
-    secret = secrets.token_urlsafe(48)
-    with web_process(tmp_path_factory.mktemp("transport"), production_environment(postgres, secret)) as process:
-        process.wait_until_healthy()
-        yield process, secret
+    with production_web(tmp_path_factory.mktemp("transport"), postgres.url) as started:
+        yield started
 
 
 def rss_bytes(pid: int) -> int:
