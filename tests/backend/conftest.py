@@ -216,12 +216,14 @@ def production_web(tmp_path: Path, database_url: str, **variables: str) -> Itera
 
 
 @contextmanager
-def web_process(tmp_path: Path, environment: dict[str, str], port: int | None = None) -> Iterator[WebProcess]:
+def web_process(tmp_path: Path, environment: dict[str, str], port: int | None = None,
+                command: list[str] | None = None) -> Iterator[WebProcess]:
+    """``command`` (default: the Procfile's web line) on ``port`` with exactly ``environment`` of the service's."""
     port = port or free_port()
     log_path = tmp_path / f"web-{port}.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            ["sh", "-c", procfile()["web"]], cwd=ROOT, env=clean_environment(PORT=str(port), **environment),
+            command or ["sh", "-c", procfile()["web"]], cwd=ROOT, env=clean_environment(PORT=str(port), **environment),
             stdout=log, stderr=subprocess.STDOUT,
         )
     web = WebProcess(process, port, log_path)

@@ -13,9 +13,8 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -23,55 +22,40 @@ import pytest
 
 from backend.local import dev
 from backend.local.checkout import clean_environment
-from backend.local.postgres import LocalPostgres, free_port
+from backend.local.postgres import LocalPostgres
 from backend.local.rehearsal import ROOT
+from tests.backend.conftest import WebProcess, web_process
 
 WAIT_SECONDS = 60
 
 
-@dataclass
-class DevServer:
-    port: int
-    log_path: Path
+def get(server: WebProcess, path: str, token: str) -> httpx.Response:
+    return httpx.get(f"{server.base_url}{path}", headers={"Authorization": f"Bearer {token}"}, timeout=10)
 
-    @property
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
 
-    def get(self, path: str, token: str) -> httpx.Response:
-        return httpx.get(f"http://127.0.0.1:{self.port}{path}", headers={"Authorization": f"Bearer {token}"},
-                         timeout=10)
+def wait_for(server: WebProcess, predicate: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"{what} within {WAIT_SECONDS}s:\n{server.log}")
 
-    def wait_for(self, predicate: object, what: str) -> None:
-        deadline = time.monotonic() + WAIT_SECONDS
-        while time.monotonic() < deadline:
-            if predicate():  # type: ignore[operator]
-                return
-            time.sleep(0.1)
-        raise AssertionError(f"{what} within {WAIT_SECONDS}s:\n{self.log}")
 
-    def healthy(self) -> bool:
-        try:
-            return httpx.get(f"http://127.0.0.1:{self.port}/health", timeout=2).status_code == 200
-        except httpx.HTTPError:
-            return False
+def healthy(server: WebProcess) -> bool:
+    try:
+        return httpx.get(f"{server.base_url}/health", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
 
 
 @contextmanager
-def dev_server(postgres: LocalPostgres, tmp_path: Path) -> Iterator[DevServer]:
-    port = free_port()
-    log_path = tmp_path / f"dev-{port}.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen([sys.executable, "-m", "backend.local.dev"], cwd=ROOT, stdout=log,
-                                   stderr=subprocess.STDOUT,
-                                   env=clean_environment(DATABASE_URL=postgres.url, PORT=str(port)))
-    server = DevServer(port, log_path)
-    try:
-        server.wait_for(lambda: process.poll() is None and server.healthy(), "make run did not answer /health")
+def dev_server(postgres: LocalPostgres, tmp_path: Path) -> Iterator[WebProcess]:
+    """What ``make run`` runs, answering /health."""
+    command = [sys.executable, "-m", "backend.local.dev"]
+    with web_process(tmp_path, {"DATABASE_URL": postgres.url}, command=command) as server:
+        server.wait_until_healthy(WAIT_SECONDS)
         yield server
-    finally:
-        process.terminate()
-        process.wait(timeout=WAIT_SECONDS)
 
 
 @contextmanager
@@ -93,15 +77,15 @@ def test_make_token_is_accepted_by_the_dev_server_across_reloads_and_restarts(po
                                                                               tmp_path: Path) -> None:
     token = make_token("alice")
     with dev_server(postgres, tmp_path) as server:
-        assert server.get("/api/alice/tasks", token).status_code == 200
-        assert server.get("/api/bob/tasks", token).status_code == 403  # it is alice's token, nobody else's
+        assert get(server, "/api/alice/tasks", token).status_code == 200
+        assert get(server, "/api/bob/tasks", token).status_code == 403  # it is alice's token, nobody else's
         with created(ROOT / "backend" / f"_reload_probe_{uuid.uuid4().hex}.py") as probe:
-            server.wait_for(lambda: probe.name in server.log, "no reload seen")
+            wait_for(server, lambda: probe.name in server.log, "no reload seen")
         # removing the probe is a change too: wait for that second reload to finish before asking again
-        server.wait_for(lambda: server.log.count("Reloading...") == 2 and server.healthy(), "no second reload")
-        assert server.get("/api/alice/tasks", token).status_code == 200
+        wait_for(server, lambda: server.log.count("Reloading...") == 2 and healthy(server), "no second reload")
+        assert get(server, "/api/alice/tasks", token).status_code == 200
     with dev_server(postgres, tmp_path) as restarted:
-        assert restarted.get("/api/alice/tasks", token).status_code == 200
+        assert get(restarted, "/api/alice/tasks", token).status_code == 200
 
 
 def test_the_reloader_watches_the_source_folder_only_with_file_events(postgres: LocalPostgres,
@@ -110,7 +94,7 @@ def test_the_reloader_watches_the_source_folder_only_with_file_events(postgres: 
     with dev_server(postgres, tmp_path) as server:
         assert "using WatchFiles" in server.log
         with created(outside), created(ROOT / "backend" / f"_reload_probe_{uuid.uuid4().hex}.py") as probe:
-            server.wait_for(lambda: probe.name in server.log, "no reload seen")
+            wait_for(server, lambda: probe.name in server.log, "no reload seen")
             reloads = server.log.count("Reloading...")
         assert reloads == 1
         assert outside.name not in server.log
