@@ -5,14 +5,12 @@ log, over HTTP; the bad inputs are those of test_bad_input.py.
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 import socket
 import time
 import uuid
 from pathlib import Path
 
-import asyncpg
 import httpx
 import pytest
 from fastapi import APIRouter
@@ -77,15 +75,7 @@ def test_a_real_server_fault_logs_its_traceback_once(postgres: LocalPostgres, tm
     """A login without rights on ``tasks`` (a broken grant, the operator's fault): 500, and the traceback is there
     for the operator, once, with where it happened."""
     role, password = f"no_grants_{uuid.uuid4().hex[:8]}", secrets.token_urlsafe(16)
-
-    async def create_role() -> None:
-        connection = await asyncpg.connect(postgres.url)
-        try:
-            await connection.execute(f"CREATE ROLE {role} LOGIN PASSWORD '{password}'")
-        finally:
-            await connection.close()
-
-    asyncio.run(create_role())
+    postgres.psql(f"CREATE ROLE {role} LOGIN PASSWORD '{password}'")
     user = new_user_id()
     url = postgres.url.replace("postgresql://postgres@", f"postgresql://{role}:{password}@", 1)
     assert role in url
