@@ -36,15 +36,22 @@ def wait_until_ok(url: str, process: subprocess.Popen[bytes], log_path: Path, ti
     raise RuntimeError(f"{name} {why}:\n{_log(log_path)}")
 
 
+def port_accepts(port: int) -> bool:
+    """Whether 127.0.0.1:``port`` accepts a TCP connection now."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
 def wait_for_port(port: int, timeout: float, exited: Callable[[], bool] = lambda: False) -> bool:
     """Whether 127.0.0.1:``port`` accepts a TCP connection within ``timeout``; False at once when ``exited()``."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and not exited():
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return True
-        except OSError:
-            time.sleep(POLL_SECONDS)
+        if port_accepts(port):
+            return True
+        time.sleep(POLL_SECONDS)
     return False
 
 

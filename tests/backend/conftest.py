@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
-import socket
 import subprocess
 import threading
 import uuid
@@ -231,14 +230,6 @@ def web_process(tmp_path: Path, environment: dict[str, str], port: int | None = 
         yield web
     finally:
         web.stop()
-
-
-def port_accepts(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-            return True
-    except OSError:
-        return False
 
 
 async def sample_app_connections(database_url: str, done: asyncio.Event) -> list[int]:

@@ -24,8 +24,8 @@ import pytest
 from backend.local import pgbouncer
 from backend.local.checkout import clean_environment
 from backend.local.postgres import PGINSTALL, LocalPostgres, copy_install
+from backend.local.processes import port_accepts
 from backend.local.rehearsal import ROOT, Rehearsal
-from tests.backend.conftest import port_accepts
 
 WAIT_SECONDS = 60
 

@@ -21,6 +21,7 @@ import pytest
 
 from backend.database import APPLICATION_NAME
 from backend.local.postgres import LocalPostgres, free_port
+from backend.local.processes import port_accepts
 from backend.local.procfs import TCP_ESTABLISHED, listening_addresses, tcp_sockets
 from backend.local.rehearsal import ROOT
 from tests.backend.conftest import (
@@ -28,7 +29,6 @@ from tests.backend.conftest import (
     WebProcess,
     make_token,
     new_user_id,
-    port_accepts,
     production_environment,
     production_web,
     web_process,
