@@ -18,14 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import jwt
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 from backend.local.checkout import clean_environment
 from backend.local.postgres import LocalPostgres, free_port
 from backend.local.processes import stop_process, wait_until_ok
 from backend.local.rehearsal import ROOT
 from tests.backend.conftest import loopback_server, send_json
+from tests.backend.test_auth_jwks import generate_key
 from tests.node_projects import node_project_missing
 
 HARNESS = ROOT / "integration" / "better-auth"
@@ -120,21 +119,7 @@ def impostor_key_set(real_key_set: dict[str, Any]) -> dict[str, Any]:
 
     A backend pointed at this finds the token's `kid` and must then reject the signature itself.
     """
-    return {"keys": [{**_fresh_public_jwk(key["alg"]), "kid": key["kid"], "alg": key["alg"]}
-                     for key in real_key_set["keys"]]}
-
-
-def _fresh_public_jwk(algorithm: str) -> dict[str, Any]:
-    private: Any
-    if algorithm == "EdDSA":
-        private = ed25519.Ed25519PrivateKey.generate()
-    elif algorithm == "ES256":
-        private = ec.generate_private_key(ec.SECP256R1())
-    elif algorithm == "RS256":
-        private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    else:
-        raise ValueError(f"no key type for {algorithm}")
-    return json.loads(jwt.get_algorithm_by_name(algorithm).to_jwk(private.public_key()))
+    return {"keys": [generate_key(key["alg"], key["kid"]).public_jwk for key in real_key_set["keys"]]}
 
 
 @contextmanager

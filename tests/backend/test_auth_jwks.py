@@ -10,10 +10,10 @@ from typing import Any
 
 import anyio
 import httpx
+import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
-from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm
 
 from backend.jwks import REFETCH_COOLDOWN_SECONDS as JWKS_REFETCH_COOLDOWN_SECONDS
 from backend.local.postgres import LocalPostgres, free_port
@@ -42,8 +42,7 @@ class SigningKey:
 
     @property
     def public_jwk(self) -> dict[str, Any]:
-        converter = {"EdDSA": OKPAlgorithm, "ES256": ECAlgorithm, "RS256": RSAAlgorithm}[self.algorithm]
-        jwk = converter.to_jwk(self.private.public_key(), as_dict=True)
+        jwk = jwt.get_algorithm_by_name(self.algorithm).to_jwk(self.private.public_key(), as_dict=True)
         return {**jwk, "kid": self.kid, "alg": self.algorithm, "use": "sig"}
 
     @property
