@@ -6,13 +6,10 @@ its `iss`/`aud` defaults), not by this project. Decision: history/adr/0007-pyjwt
 
 from __future__ import annotations
 
-import json
 import secrets
 import ssl
 import subprocess
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,8 +20,7 @@ from backend.local.checkout import clean_environment
 from backend.local.postgres import LocalPostgres, free_port
 from backend.local.processes import stop_process, wait_until_ok
 from backend.local.rehearsal import ROOT
-from tests.backend.conftest import loopback_server, send_json
-from tests.backend.test_auth_jwks import generate_key
+from tests.backend.test_auth_jwks import SigningKey, generate_key
 from tests.node_projects import node_project_missing
 
 HARNESS = ROOT / "integration" / "better-auth"
@@ -114,17 +110,9 @@ def _cookie(cookies: httpx.Cookies, name: str) -> str:
     return cookies.get(name) or cookies[f"__Secure-{name}"]
 
 
-def impostor_key_set(real_key_set: dict[str, Any]) -> dict[str, Any]:
+def impostor_keys(real_key_set: dict[str, Any]) -> list[SigningKey]:
     """The same key ids, algorithms and key types as ``real_key_set``, with freshly generated key material.
 
-    A backend pointed at this finds the token's `kid` and must then reject the signature itself.
+    A backend pointed at these finds the token's `kid` and must then reject the signature itself.
     """
-    return {"keys": [generate_key(key["alg"], key["kid"]).public_jwk for key in real_key_set["keys"]]}
-
-
-@contextmanager
-def served_key_set(key_set: dict[str, Any]) -> Iterator[str]:
-    """Serve ``key_set`` as a JWKS on loopback (the standard library's HTTP server); yields its URL."""
-    body = json.dumps(key_set).encode()
-    with loopback_server(lambda handler: send_json(handler, body)) as port:
-        yield f"http://127.0.0.1:{port}/api/auth/jwks"
+    return [generate_key(key["alg"], key["kid"]) for key in real_key_set["keys"]]

@@ -14,7 +14,7 @@ import pytest
 from backend.auth import InvalidToken, TokenVerifier, Verdict, VerifiedTokens
 from backend.jwks import REFETCH_COOLDOWN_SECONDS as JWKS_REFETCH_COOLDOWN_SECONDS
 from backend.jwks import JwksKeys
-from tests.backend.conftest import loopback_server, make_token, send_json
+from tests.backend.conftest import make_token
 from tests.backend.test_auth_jwks import JwksServer, generate_key
 
 pytestmark = pytest.mark.anyio
@@ -80,8 +80,7 @@ async def test_a_jwks_verdict_lasts_only_while_the_key_set_publishes_its_key() -
     """Remembered, a JWKS-signed token skips the signature check; once a refetched set publishes another key under
     its kid (the frontend replaced the key), the token is checked against that key and refused."""
     key = generate_key("EdDSA", "k1")
-    state = JwksServer(keys=[key])
-    with loopback_server(lambda handler: send_json(handler, state.body()), state.port):
+    with JwksServer(keys=[key]).serving() as state:
         keys = JwksKeys(state.url, timeout=3, fresh_for=0)  # every use of a cached kid may start a refresh
         tokens = TokenVerifier(secret=secrets.token_urlsafe(48), leeway=0, issuer=None, audience=None, jwks=keys)
         token = key.token("alice")

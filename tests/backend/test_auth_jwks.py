@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -79,6 +80,11 @@ class JwksServer:
         self.fetches += 1
         return json.dumps({"keys": [key.public_jwk for key in self.keys]}).encode()
 
+    @contextmanager
+    def serving(self) -> Iterator[JwksServer]:
+        with loopback_server(lambda handler: send_json(handler, self.body()), self.port):
+            yield self
+
 
 @pytest.fixture(scope="module")
 def signing_keys() -> dict[str, SigningKey]:
@@ -87,8 +93,7 @@ def signing_keys() -> dict[str, SigningKey]:
 
 @pytest.fixture
 def jwks(signing_keys: dict[str, SigningKey]) -> Iterator[JwksServer]:
-    state = JwksServer(keys=list(signing_keys.values()))
-    with loopback_server(lambda handler: send_json(handler, state.body()), state.port):
+    with JwksServer(keys=list(signing_keys.values())).serving() as state:
         yield state
 
 

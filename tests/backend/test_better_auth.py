@@ -21,11 +21,11 @@ from backend.settings import Settings
 from tests.backend.better_auth import (
     BetterAuthServer,
     SignedUpUser,
-    impostor_key_set,
+    impostor_keys,
     missing_tool,
-    served_key_set,
 )
 from tests.backend.conftest import make_settings, serve
+from tests.backend.test_auth_jwks import JwksServer
 
 pytestmark = [pytest.mark.anyio, pytest.mark.skipif(missing_tool() is not None, reason=str(missing_tool()))]
 
@@ -125,8 +125,8 @@ async def test_a_key_set_with_the_same_key_ids_but_other_keys_is_refused(
     """The signature itself is verified, not only the `kid` look-up: a JWKS whose keys carry Better Auth's key
     ids (so the look-up succeeds) but other key material makes the same token a 401."""
     user = users[0]
-    with served_key_set(impostor_key_set(better_auth.key_set())) as impostor_jwks_url:
-        async with serve(trusting(postgres, better_auth, better_auth_jwks_url=impostor_jwks_url)) as http:
+    with JwksServer(impostor_keys(better_auth.key_set())).serving() as impostor:
+        async with serve(trusting(postgres, better_auth, better_auth_jwks_url=impostor.url)) as http:
             response = await http.get(f"/api/{user.id}/tasks", headers=bearer(user.token))
     assert response.status_code == 401, response.text
     assert response.json() == {"detail": "invalid token"}
