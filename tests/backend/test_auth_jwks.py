@@ -7,7 +7,8 @@ import json
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from http.server import BaseHTTPRequestHandler
+from typing import Any, Self
 
 import anyio
 import httpx
@@ -76,13 +77,13 @@ class JwksServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/api/auth/jwks"
 
-    def body(self) -> bytes:
+    def answer(self, handler: BaseHTTPRequestHandler) -> None:
         self.fetches += 1
-        return json.dumps({"keys": [key.public_jwk for key in self.keys]}).encode()
+        send_json(handler, json.dumps({"keys": [key.public_jwk for key in self.keys]}).encode())
 
     @contextmanager
-    def serving(self) -> Iterator[JwksServer]:
-        with loopback_server(lambda handler: send_json(handler, self.body()), self.port):
+    def serving(self) -> Iterator[Self]:
+        with loopback_server(self.answer, self.port):
             yield self
 
 

@@ -8,7 +8,6 @@ be obtained because the endpoint is down is a 503 (retry), not a 401 (log in aga
 
 from __future__ import annotations
 
-import json
 import threading
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -22,8 +21,8 @@ import pytest
 from backend.dependencies import services_of
 from backend.jwks import FAILURE_COOLDOWN_SECONDS, REFETCH_COOLDOWN_SECONDS
 from backend.local.postgres import LocalPostgres, free_port
-from tests.backend.conftest import Api, loopback_server, make_settings, new_user_id, send_json, serve
-from tests.backend.test_auth_jwks import SigningKey, generate_key
+from tests.backend.conftest import Api, make_settings, new_user_id, serve
+from tests.backend.test_auth_jwks import JwksServer, SigningKey, generate_key
 
 pytestmark = pytest.mark.anyio
 
@@ -32,30 +31,23 @@ HANG_SECONDS = 60  # how long the hanging endpoint would keep a request if the a
 
 
 @dataclass
-class FlakyJwks:
+class FlakyJwks(JwksServer):
     """Serves ``keys`` when ``mode`` is "ok"; answers 503 when "fail"; never answers when "hang". Counts fetches."""
 
-    keys: list[SigningKey]
     mode: str = "ok"
-    port: int = field(default_factory=free_port)
-    fetches: int = 0
     hanging: threading.Semaphore = field(default_factory=lambda: threading.Semaphore(0))
     released: threading.Event = field(default_factory=threading.Event)
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/api/auth/jwks"
-
     def answer(self, handler: BaseHTTPRequestHandler) -> None:
+        if self.mode == "ok":
+            super().answer(handler)
+            return
         self.fetches += 1
         if self.mode == "hang":
             self.hanging.release()
             self.released.wait(HANG_SECONDS)
-            return
-        if self.mode == "fail":
+        else:
             handler.send_error(503)
-            return
-        send_json(handler, json.dumps({"keys": [key.public_jwk for key in self.keys]}).encode())
 
 
 @pytest.fixture
@@ -65,8 +57,7 @@ def eddsa() -> SigningKey:
 
 @pytest.fixture
 def endpoint(eddsa: SigningKey) -> Iterator[FlakyJwks]:
-    state = FlakyJwks(keys=[eddsa])
-    with loopback_server(state.answer, state.port):
+    with FlakyJwks(keys=[eddsa]).serving() as state:
         try:
             yield state
         finally:
