@@ -16,8 +16,7 @@ import pytest
 
 from backend.local.postgres import LocalPostgres
 from backend.settings import Settings
-from tests.backend.conftest import make_settings, make_token, new_user_id, sample_app_connections, web_process
-from tests.backend.test_process import production_environment
+from tests.backend.conftest import make_settings, make_token, new_user_id, production_web, sample_app_connections
 
 
 @pytest.mark.parametrize(
@@ -48,11 +47,9 @@ async def burst(base_url: str, user_id: str, token: str, requests: int = 240) ->
 
 
 def test_two_workers_stay_within_the_replica_budget(tmp_path: Path, postgres: LocalPostgres) -> None:
-    secret, user_id = secrets.token_urlsafe(48), new_user_id()
-    environment = {**production_environment(postgres, secret), "WEB_CONCURRENCY": "2",
-                   "DATABASE_MAX_CONNECTIONS": "4"}
+    user_id = new_user_id()
 
-    async def scenario(base_url: str) -> tuple[list[int], list[int]]:
+    async def scenario(base_url: str, secret: str) -> tuple[list[int], list[int]]:
         done = asyncio.Event()
         sampler = asyncio.ensure_future(sample_app_connections(postgres.url, done))
         statuses = []
@@ -61,9 +58,8 @@ def test_two_workers_stay_within_the_replica_budget(tmp_path: Path, postgres: Lo
         done.set()
         return statuses, await sampler
 
-    with web_process(tmp_path, environment) as web:
-        web.wait_until_healthy()
-        statuses, samples = asyncio.run(scenario(web.base_url))
+    with production_web(tmp_path, postgres.url, WEB_CONCURRENCY="2", DATABASE_MAX_CONNECTIONS="4") as (web, secret):
+        statuses, samples = asyncio.run(scenario(web.base_url, secret))
         log = web.log
 
     assert set(statuses) == {200}
