@@ -5,12 +5,13 @@ Decision: history/adr/0007-pyjwt-hs256-and-jwks.md.
 
 from __future__ import annotations
 
-import base64
 import secrets
 import uuid
 import warnings
 from dataclasses import dataclass
 from typing import Any
+
+from jwt.algorithms import HMACAlgorithm
 
 from backend.local.tokens import mint_token
 from steps.support.http import REDACT
@@ -67,7 +68,7 @@ class TokenMint:
             tokens = {f"signed with the well-known key #{number}": self._sign(subject, key)
                       for number, key in enumerate(WELL_KNOWN_KEYS, 1)}
         own_key = secrets.token_bytes(32)
-        jwk = {"kty": "oct", "k": base64.urlsafe_b64encode(own_key).rstrip(b"=").decode()}
+        jwk = HMACAlgorithm.to_jwk(own_key, as_dict=True)
         return {**tokens, "self-keyed (jwk header)": self._sign(subject, own_key, headers={"jwk": jwk})}
 
     def bad_tokens(self, subject: str) -> dict[str, str | None]:
