@@ -9,14 +9,10 @@ from __future__ import annotations
 
 import re
 
+from backend.local.checkout import procfile
 from tests.audit.conftest import REPO
 
 RAILWAY_TS = (REPO / ".railway" / "railway.ts").read_text(encoding="utf-8")
-
-
-def _procfile_web() -> str:
-    line = next(line for line in (REPO / "Procfile").read_text().splitlines() if line.startswith("web:"))
-    return line.removeprefix("web:").strip()
 
 
 def _start_command() -> str:
@@ -26,7 +22,7 @@ def _start_command() -> str:
 
 
 def test_start_command_is_the_procfiles():
-    assert _start_command() == _procfile_web()
+    assert _start_command() == procfile()["web"]
     assert re.search(r"\bstart: START,", RAILWAY_TS)
 
 
