@@ -80,11 +80,11 @@ async def current_user_tasks(user_id: UserId, caller: Annotated[str, Depends(bea
     return UserTasks(services_of(request.app).engine, caller)
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     return services_of(request.app).settings
 
 
-def _engine(request: Request) -> AsyncEngine:
+async def _engine(request: Request) -> AsyncEngine:
     return services_of(request.app).engine
 
 
