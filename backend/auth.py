@@ -115,7 +115,7 @@ class TokenVerifier:
             try:
                 # The key set as it is now (a stale set starts its refresh here, as for any JWKS token): the verdict
                 # stands only while the set still publishes the very key object the token was verified with.
-                current = await self._jwks_key({"kid": remembered.kid})
+                current = await self._jwks_key(remembered.kid)
             except InvalidToken:
                 self.verified.forget(token)  # withdrawn: refused now and every time after
                 raise
@@ -131,7 +131,7 @@ class TokenVerifier:
         if algorithm in SHARED_SECRET_ALGORITHMS:
             claims = self._decode(token, self.secret, SHARED_SECRET_ALGORITHMS)
         elif algorithm in JWKS_ALGORITHMS and self.jwks is not None:
-            key = await self._jwks_key(header)
+            key = await self._jwks_key(header.get("kid"))
             claims = self._decode(token, key, JWKS_ALGORITHMS)
         else:
             raise InvalidToken("unsupported signing algorithm")
@@ -141,9 +141,8 @@ class TokenVerifier:
         self.verified.remember(token, Verdict(subject, int(claims["exp"]), header.get("kid"), key))
         return subject
 
-    async def _jwks_key(self, header: dict[str, Any]) -> PyJWK:
+    async def _jwks_key(self, kid: object) -> PyJWK:
         assert self.jwks is not None
-        kid = header.get("kid")
         if not isinstance(kid, str) or not kid:
             raise InvalidToken("signing key not found")
         try:
