@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 
+from backend.local.checkout import procfile
 from backend.local.postgres import free_port
 from backend.local.processes import stop_process
 from backend.local.rehearsal import ROOT, Rehearsal, wait_until_healthy
@@ -49,10 +50,11 @@ def direct_environment(rehearsal: Rehearsal) -> dict[str, str]:
 
 
 def procfile_web_line() -> str:
-    for line in (ROOT / "Procfile").read_text().splitlines():
-        if line.startswith("web:"):
-            return line.split(":", 1)[1].strip()
-    raise RuntimeError("Procfile has no web: line")
+    """The checkout's (``ROOT``, which ``bench.ab`` points at the other checkout) ``web`` command, read by honcho."""
+    web = procfile(ROOT / "Procfile").get("web")
+    if web is None:
+        raise RuntimeError("Procfile has no web: line")
+    return web
 
 
 def start_app(label: str, environment: dict[str, str], log_dir: Path) -> Server:
