@@ -160,7 +160,6 @@ async def run(engine: AsyncEngine, statement: Callable[[asyncpg.Connection], Awa
     ``idempotent`` statement is tried once more on a fresh connection; a write is not (it may have committed), so it
     surfaces as a 503.
     """
-    guard = _pool_guard(engine)
     for attempt in range(2):
         # The pool's own connection, checked out without a SQLAlchemy Connection around it (that wrapper and its
         # events cost 5 % of the list route's CPU); checkout and check-in run in SQLAlchemy's greenlet bridge
@@ -172,7 +171,7 @@ async def run(engine: AsyncEngine, statement: Callable[[asyncpg.Connection], Awa
         except Exception as error:
             if not is_connection_lost(error):
                 raise
-            guard.connection_lost()  # every connection opened before it is replaced at its next checkout
+            _pool_guard(engine).connection_lost()  # every connection opened before it is replaced at its next checkout
             await greenlet_spawn(proxied.invalidate, error)
             if not idempotent or attempt:
                 raise
