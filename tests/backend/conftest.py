@@ -93,6 +93,11 @@ async def serve(settings: Settings, *, raise_app_exceptions: bool = True) -> Asy
         yield client
 
 
+def dependency_calls(dependant: Any) -> list[Any]:
+    """Every callable a route's FastAPI dependant solves, depth first (sub-dependencies included)."""
+    return [call for sub in dependant.dependencies for call in (sub.call, *dependency_calls(sub))]
+
+
 @pytest.fixture
 async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     async with serve(settings) as http:

@@ -10,10 +10,7 @@ from fastapi.routing import iter_route_contexts
 
 from backend.main import create_app
 from backend.settings import Settings
-
-
-def _calls(dependant: Any) -> list[Any]:
-    return [call for sub in dependant.dependencies for call in (sub.call, *_calls(sub))]
+from tests.backend.conftest import dependency_calls
 
 
 def _runs_on_the_event_loop(call: Any) -> bool:
@@ -24,10 +21,10 @@ def _runs_on_the_event_loop(call: Any) -> bool:
 def test_no_route_dependency_runs_in_the_thread_pool(settings: Settings) -> None:
     routes = [route for route in iter_route_contexts(create_app(settings).routes) if route.path and route.methods
               and hasattr(route, "dependant")]
-    blocking = {f"{route.path} {route.name}: {getattr(call, '__name__', call)}"
-                for route in routes for call in _calls(route.dependant) if not _runs_on_the_event_loop(call)}
+    calls = {(route.path, route.name, call) for route in routes for call in dependency_calls(route.dependant)}
     assert {route.path for route in routes} >= {"/health", "/api/{user_id}/tasks"}
-    every_call = {getattr(call, "__name__", type(call).__name__)
-                  for route in routes for call in _calls(route.dependant)}
-    assert {"reject_unknown_query_parameters", "current_user_tasks", "BearerToken"} <= every_call  # the walk sees them
+    names = {getattr(call, "__name__", type(call).__name__) for _, _, call in calls}
+    assert {"reject_unknown_query_parameters", "current_user_tasks", "BearerToken"} <= names  # the walk sees them
+    blocking = {f"{path} {name}: {getattr(call, '__name__', call)}"
+                for path, name, call in calls if not _runs_on_the_event_loop(call)}
     assert blocking == set()

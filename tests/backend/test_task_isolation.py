@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from backend.dependencies import bearer_token, current_user_tasks
 from backend.routers import tasks
-from tests.backend.conftest import Api
+from tests.backend.conftest import Api, dependency_calls
 
 pytestmark = pytest.mark.anyio
-
-
-def _calls(dependant: Any) -> list[Any]:
-    return [call for sub in dependant.dependencies for call in (sub.call, *_calls(sub))]
 
 
 async def test_a_task_route_reaches_the_database_only_through_the_proven_users_tasks() -> None:
     """Isolation by construction: each task route depends on ``current_user_tasks`` (which depends on the verified
     token) and on nothing else, so it has no engine of its own and no user id but the proven one."""
-    assert {route.name: _calls(route.dependant) for route in tasks.router.routes} == {
+    assert {route.name: dependency_calls(route.dependant) for route in tasks.router.routes} == {
         route.name: [current_user_tasks, bearer_token] for route in tasks.router.routes}
     assert len(tasks.router.routes) == 6
 
