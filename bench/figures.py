@@ -111,6 +111,15 @@ def connection_rows(label: str, peaks: ConnectionPeaks, app_limit: int, pgbounce
     ]
 
 
+def baseline_connection_row(label: str, peaks: ConnectionPeaks, app_limit: int) -> Row:
+    """The baseline's own connections, sampled as the app's are (the sampler runs on both sides of a ratio): it holds
+    the same budget, so the ratio compares like with like."""
+    own = peaks.app_sockets
+    return Row(f"Baseline connections during its 64-conn runs, {label} (its ESTABLISHED sockets, /proc, "
+               f"{peaks.socket_samples} samples)", f"max {own if own is not None else 'n/a'}",
+               f"DATABASE_MAX_CONNECTIONS = {app_limit}")
+
+
 def refusal_row(refusals: int) -> Row:
     return Row("'too many clients/connections' in PostgreSQL, PgBouncer and app logs", str(refusals),
                target="0", holds=refusals == 0)

@@ -24,7 +24,7 @@ from bench.proxy import DelayProxy
 from bench.report import Row, table, write
 from bench.services import Server, bench_token, direct_environment, seed_tasks, start_app, start_baseline
 from bench.suite import run_suite
-from bench.throughput import ENDPOINTS, SAMPLED_CONNECTIONS, measure_path
+from bench.throughput import ENDPOINTS, SAMPLED_CONNECTIONS, Sampler, measure_path, sampled_peaks
 from bench.workers import measure_workers, resident_memory
 from bench.wrk import ensure_wrk
 
@@ -58,6 +58,11 @@ def _merge(peaks: list[ConnectionPeaks]) -> ConnectionPeaks:
     return merged
 
 
+def _sampler(postgres_url: str, pgbouncer_port: int | None, database_port: int) -> Sampler:
+    """Counts the measured server's own sockets to ``database_port``, whichever server is being measured."""
+    return lambda server, stop: sample_connections(postgres_url, pgbouncer_port, stop, (server.pids(), database_port))
+
+
 async def _bench(rehearsal: Rehearsal, log_dir: Path, rows: list[Row], notes: list[str]) -> None:
     postgres = rehearsal.postgres
     pgbouncer = rehearsal.pgbouncer
@@ -75,15 +80,15 @@ async def _bench(rehearsal: Rehearsal, log_dir: Path, rows: list[Row], notes: li
     if wrk is None:
         rows.append(Row("Throughput and connection budget", "not measured: wrk is not installed"))
     else:
-        cells, pooled_peaks, direct_peaks = [], [], []
+        cells = []
+        direct_peaks: list[ConnectionPeaks] = []
         if pgbouncer:
             await pgbouncer_admin(pgbouncer.port, "RECONNECT")  # drop its idle server connections first
             servers = [start_app("app-direct", direct, log_dir), start_baseline("baseline-direct", direct, log_dir)]
             try:
-                own = (servers[0].pids(), postgres.port)
-                found, direct_peaks = await measure_path(
-                    wrk, "direct", servers[0], servers[1], (64,), tuple(ENDPOINTS), SECONDS_PER_RUN, token,
-                    lambda stop: sample_connections(postgres.url, None, stop, own), _rounds)
+                found = await measure_path(wrk, "direct", servers[0], servers[1], (64,), tuple(ENDPOINTS),
+                                           SECONDS_PER_RUN, token, _sampler(postgres.url, None, postgres.port), _rounds)
+                direct_peaks = sampled_peaks(found, "app")
                 cells += found
             finally:
                 for server in servers:
@@ -92,10 +97,10 @@ async def _bench(rehearsal: Rehearsal, log_dir: Path, rows: list[Row], notes: li
         app = start_app(f"app (Procfile, {pooled_label})", production, log_dir)
         baseline = start_baseline(f"baseline-{pooled_label}", production, log_dir)
         try:
-            own = (app.pids(), port or postgres.port)
-            found, pooled_peaks = await measure_path(
-                wrk, pooled_label, app, baseline, LEVELS, tuple(ENDPOINTS), SECONDS_PER_RUN, token,
-                lambda stop: sample_connections(postgres.url, port, stop, own), _rounds)
+            sampler = _sampler(postgres.url, port, port or postgres.port)
+            found = await measure_path(wrk, pooled_label, app, baseline, LEVELS, tuple(ENDPOINTS), SECONDS_PER_RUN,
+                                       token, sampler, _rounds)
+            pooled_peaks, baseline_peaks = sampled_peaks(found, "app"), sampled_peaks(found, "baseline")
             cells = found + cells
             print("mixed workload …", flush=True)
             mixed = await measure_mixed(wrk, app, baseline, rehearsal.secret, postgres.url, SECONDS_PER_RUN,
@@ -104,9 +109,7 @@ async def _bench(rehearsal: Rehearsal, log_dir: Path, rows: list[Row], notes: li
             print("1 against 2 workers …", flush=True)
             two = start_app(f"app 2 workers ({pooled_label})", {**production, "WEB_CONCURRENCY": "2"}, log_dir)
             try:
-                both = (two.pids(), port or postgres.port)
-                workers = await measure_workers(wrk, app, two, token, SECONDS_PER_RUN, ROUNDS,
-                                                lambda stop: sample_connections(postgres.url, port, stop, both))
+                workers = await measure_workers(wrk, app, two, token, SECONDS_PER_RUN, ROUNDS, sampler)
                 memory = resident_memory(app), resident_memory(two)
             finally:
                 two.stop()
@@ -119,8 +122,9 @@ async def _bench(rehearsal: Rehearsal, log_dir: Path, rows: list[Row], notes: li
                                         pgbouncer.pool_size if pgbouncer else None)
         if direct_peaks:
             rows += figures.connection_rows("direct", _merge(direct_peaks), limit, None)
+        rows.append(figures.baseline_connection_row(pooled_label, _merge(baseline_peaks), limit))
         rows += figures.workers_rows(workers, limit, *memory)
-        for peaks in (*pooled_peaks, *direct_peaks, *workers.peaks):
+        for peaks in (*pooled_peaks, *baseline_peaks, *direct_peaks, *workers.peaks):
             notes += [f"connection sampler: {error}" for error in peaks.errors[:3]]
 
     # 3. Cold start, against the already migrated database.

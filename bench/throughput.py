@@ -3,8 +3,10 @@
 Each cell runs ``rounds`` interleaved pairs (baseline, app, then app, baseline …), so a machine that slows down during
 the run slows both sides of a ratio alike; the cell's ratio is the median round's. Next to each requests/s figure
 stands the CPU time the server's own processes spent per request (from /proc): on a machine shared with other jobs
-requests/s ratios swing by ±30 %, CPU per request barely moves. During every 64-connection app run the connection
-sampler runs too: the budget is checked where it is most at risk.
+requests/s ratios swing by ±30 %, CPU per request barely moves. During every 64-connection run the connection
+sampler runs too — the budget is checked where it is most at risk — on both sides of a ratio alike: the sampler
+takes CPU from the same two cores (the kernel writes /proc/net/tcp by walking its whole connection table), and run
+beside the app only it lowered the app's side by 5–7 % (ADR 0018, step 17).
 """
 
 from __future__ import annotations
@@ -22,15 +24,17 @@ from bench.wrk import LoadResult, run_wrk
 ENDPOINTS = {"GET /api/{user_id}/tasks": f"/api/{USER_ID}/tasks", "GET /health": "/health"}
 SAMPLED_CONNECTIONS = 64
 
-Sampler = Callable[[asyncio.Event], Awaitable[ConnectionPeaks]]
+Sampler = Callable[[Server, asyncio.Event], Awaitable[ConnectionPeaks]]  # counts that server's connections until set
 
 
 @dataclass(frozen=True)
 class Measured:
-    """One wrk run against one server, with the CPU time its processes used per request (ms)."""
+    """One wrk run against one server, with the CPU time its processes used per request (ms) and, when sampled,
+    the peaks of its database connections."""
 
     load: LoadResult
     cpu_ms: float | None
+    peaks: ConnectionPeaks | None = None
 
 
 @dataclass(frozen=True)
@@ -79,25 +83,23 @@ class Cell:
 
 
 async def measure(wrk: str, server: Server, path: str, connections: int, seconds: int, headers: dict[str, str],
-                  workload: str = "", sampler: Sampler | None = None,
-                  peaks: list[ConnectionPeaks] | None = None) -> Measured:
+                  workload: str = "", sampler: Sampler | None = None) -> Measured:
     """One wrk run, the server's CPU time around it, and (when given) the connection sampler during it."""
     pids = server.pids()
     before = cpu_seconds(pids)
     stop = asyncio.Event()
-    sampling = asyncio.ensure_future(sampler(stop)) if sampler else None
+    sampling = asyncio.ensure_future(sampler(server, stop)) if sampler else None
     try:
         load = await run_wrk(wrk, server.base_url + path, connections, seconds, headers, workload)
     finally:
         stop.set()
-        if sampling is not None and peaks is not None:
-            peaks.append(await sampling)
+        peaks = await sampling if sampling is not None else None
     used = cpu_seconds(pids) - before
-    return Measured(load, used * 1000 / load.requests if pids and load.requests else None)
+    return Measured(load, used * 1000 / load.requests if pids and load.requests else None, peaks)
 
 
 async def measure_cell(wrk: str, app: Server, baseline: Server, endpoint: str, connections: int, seconds: int,
-                       token: str, sampler: Sampler | None, peaks: list[ConnectionPeaks], rounds: int) -> list[Round]:
+                       token: str, sampler: Sampler | None, rounds: int) -> list[Round]:
     headers = {"Authorization": f"Bearer {token}"}
     path = ENDPOINTS[endpoint]
     sampled = sampler if connections == SAMPLED_CONNECTIONS else None
@@ -105,11 +107,11 @@ async def measure_cell(wrk: str, app: Server, baseline: Server, endpoint: str, c
     for number in range(rounds):
         # A B, then B A: a machine slowing down (or calming) across the cell does not favour either side.
         if number % 2 == 0:
-            base = await measure(wrk, baseline, path, connections, seconds, headers)
-            mine = await measure(wrk, app, path, connections, seconds, headers, "", sampled, peaks)
+            base = await measure(wrk, baseline, path, connections, seconds, headers, "", sampled)
+            mine = await measure(wrk, app, path, connections, seconds, headers, "", sampled)
         else:
-            mine = await measure(wrk, app, path, connections, seconds, headers, "", sampled, peaks)
-            base = await measure(wrk, baseline, path, connections, seconds, headers)
+            mine = await measure(wrk, app, path, connections, seconds, headers, "", sampled)
+            base = await measure(wrk, baseline, path, connections, seconds, headers, "", sampled)
         found.append(Round(mine, base))
     return found
 
@@ -121,17 +123,22 @@ def describe(measured: Measured) -> str:
 
 async def measure_path(wrk: str, database_path: str, app: Server, baseline: Server, levels: tuple[int, ...],
                        endpoints: tuple[str, ...], seconds: int, token: str, sampler: Sampler | None,
-                       targeted: Callable[[str, int], int]) -> tuple[list[Cell], list[ConnectionPeaks]]:
+                       targeted: Callable[[str, int], int]) -> list[Cell]:
     """Every (endpoint, level) cell; ``targeted(endpoint, connections)`` says how many rounds a cell gets."""
     cells: list[Cell] = []
-    peaks: list[ConnectionPeaks] = []
     for endpoint in endpoints:
         for connections in levels:
-            rounds = await measure_cell(wrk, app, baseline, endpoint, connections, seconds, token, sampler, peaks,
+            rounds = await measure_cell(wrk, app, baseline, endpoint, connections, seconds, token, sampler,
                                         targeted(endpoint, connections))
             cell = Cell(database_path, endpoint, connections, rounds)
             print(f"  {database_path:9} {endpoint:26} c={connections:<3} app {describe(cell.app)}  baseline "
                   f"{describe(cell.baseline)}  ratio {cell.ratio:.2f} "
                   f"({', '.join(f'{one.ratio:.2f}' for one in rounds)})  errors {cell.errors}", flush=True)
             cells.append(cell)
-    return cells, peaks
+    return cells
+
+
+def sampled_peaks(cells: list[Cell], side: str) -> list[ConnectionPeaks]:
+    """The connection samples taken during one side's (``"app"`` or ``"baseline"``) runs of these cells."""
+    return [peaks for cell in cells for one in cell.rounds
+            if (peaks := getattr(one, side).peaks) is not None]

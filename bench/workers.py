@@ -1,6 +1,7 @@
 """One worker against two (issue 12 target 4): the same replica budget (DATABASE_MAX_CONNECTIONS) shared by
-WEB_CONCURRENCY=2 workers, interleaved on the task list at 64 connections, the connections sampled during the
-two-worker runs, and each process's resident memory once the load is over (target 6).
+WEB_CONCURRENCY=2 workers, interleaved on the task list at 64 connections, the connections sampled during both
+sides' runs (the two workers' are the budget's figure), and each process's resident memory once the load is over
+(target 6).
 """
 
 from __future__ import annotations
@@ -19,7 +20,11 @@ TASKS = ENDPOINTS["GET /api/{user_id}/tasks"]
 @dataclass
 class WorkersResult:
     pairs: list[tuple[Measured, Measured]] = field(default_factory=list)  # (one worker, two workers)
-    peaks: list[ConnectionPeaks] = field(default_factory=list)
+
+    @property
+    def peaks(self) -> list[ConnectionPeaks]:
+        """The connection samples of the two-worker runs."""
+        return [double.peaks for _, double in self.pairs if double.peaks is not None]
 
 
 async def measure_workers(wrk: str, one: Server, two: Server, token: str, seconds: int, rounds: int,
@@ -28,11 +33,11 @@ async def measure_workers(wrk: str, one: Server, two: Server, token: str, second
     result = WorkersResult()
     for number in range(rounds):
         if number % 2 == 0:  # A B, then B A, as bench.throughput's cells
-            single = await measure(wrk, one, TASKS, SAMPLED_CONNECTIONS, seconds, headers)
-            double = await measure(wrk, two, TASKS, SAMPLED_CONNECTIONS, seconds, headers, "", sampler, result.peaks)
+            single = await measure(wrk, one, TASKS, SAMPLED_CONNECTIONS, seconds, headers, "", sampler)
+            double = await measure(wrk, two, TASKS, SAMPLED_CONNECTIONS, seconds, headers, "", sampler)
         else:
-            double = await measure(wrk, two, TASKS, SAMPLED_CONNECTIONS, seconds, headers, "", sampler, result.peaks)
-            single = await measure(wrk, one, TASKS, SAMPLED_CONNECTIONS, seconds, headers)
+            double = await measure(wrk, two, TASKS, SAMPLED_CONNECTIONS, seconds, headers, "", sampler)
+            single = await measure(wrk, one, TASKS, SAMPLED_CONNECTIONS, seconds, headers, "", sampler)
         result.pairs.append((single, double))
     return result
 
