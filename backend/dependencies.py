@@ -4,7 +4,8 @@ token is verified and its ``sub`` is the path's user), ``SettingsDep`` and ``Eng
 No ``SessionDep``: there is no session. Each task operation is one statement on a pooled connection taken and given
 back inside it (ADR 0002); its replacement is :class:`backend.task_store.UserTasks`, bound to the engine *and* the
 proven user id, so a task route cannot even name another user's rows (ADR 0008). A task route solves two
-dependencies per request (ADR 0018): :data:`bearer_token` and :func:`current_user_tasks`.
+dependencies per request, :data:`bearer_token` and :func:`current_user_tasks`, and no more: FastAPI solves each one
+on every request (ADR 0018 step 16), so the strict-query check runs inside the first of them.
 
 ``create_app`` puts one frozen :class:`Services` on ``app.state``; only :func:`services_of` reads it back.
 """
@@ -25,6 +26,7 @@ from backend.database import create_engine
 from backend.jwks import KeysUnavailable
 from backend.schemas import UserId
 from backend.settings import Settings
+from backend.strict_query import reject_unknown_query_parameters
 from backend.task_store import UserTasks
 
 
@@ -52,9 +54,13 @@ def _unauthorized(detail: str) -> HTTPException:
 class BearerToken(HTTPBearer):
     """``Authorization: Bearer <JWT>``, verified: the token's ``sub``, else 401 (503 while a JWKS key cannot be
     fetched: retry, don't log in again; ADR 0007). Being FastAPI's ``HTTPBearer``, it is also the OpenAPI security
-    scheme: a route depending on it is documented, and reported by the audit, as needing a token."""
+    scheme: a route depending on it is documented, and reported by the audit, as needing a token.
+
+    The first dependency a task route solves, so it first refuses the route's unknown query parameters (422,
+    :mod:`backend.strict_query`) — before the token, as when that check was a router dependency of its own."""
 
     async def __call__(self, request: Request) -> str:  # type: ignore[override]
+        reject_unknown_query_parameters(request)
         authorization = request.headers.get("Authorization")
         scheme, token = get_authorization_scheme_param(authorization)
         if not token or scheme.lower() != "bearer":

@@ -9,7 +9,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from backend.dependencies import Services, services_of
@@ -18,7 +18,6 @@ from backend.middleware import BodySizeLimit, SecurityHeaders
 from backend.routers import health, tasks
 from backend.settings import Settings
 from backend.settings_errors import load_settings
-from backend.strict_query import reject_unknown_query_parameters
 from backend.transport import install_access_log_redaction
 
 logger = logging.getLogger("backend")
@@ -69,9 +68,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.services = Services.from_settings(settings)  # read back by backend.dependencies.services_of only
     install_error_handlers(app)
     app.include_router(health.router)
-    # Task routes only: /health stays as Railway and uptime monitors call it (a cache-busting query is harmless).
-    app.include_router(tasks.router, responses=TASK_ERROR_RESPONSES,
-                       dependencies=[Depends(reject_unknown_query_parameters)])
+    # Unknown query parameters are a 422 on the task routes only (checked by their token dependency,
+    # backend.strict_query): /health stays as Railway and uptime monitors call it (a cache-busting query is harmless).
+    app.include_router(tasks.router, responses=TASK_ERROR_RESPONSES)
 
     # Added innermost first: CORS must see every response, including the 413 from the size limit and the 500 of
     # a fault.
