@@ -21,7 +21,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
-from sqlalchemy.util import greenlet_spawn
+from sqlalchemy.util import await_, greenlet_spawn
 
 from backend.settings import Settings
 
@@ -103,7 +103,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
         "server_settings": {"application_name": APPLICATION_NAME},
     }
     engine = create_async_engine(target.url, **pool_options(settings), connect_args=connect_args)
-    _pool_guard(engine)  # stale connections are replaced at checkout from the first one on
+    _pool_guard(engine.sync_engine)  # stale connections are replaced at checkout from the first one on
     return engine
 
 
@@ -138,10 +138,10 @@ _OPENED_AT = "tasks_api_opened_at"
 _guards: WeakKeyDictionary[Engine, PoolGuard] = WeakKeyDictionary()
 
 
-def _pool_guard(engine: AsyncEngine) -> PoolGuard:
-    guard = _guards.get(engine.sync_engine)
+def _pool_guard(engine: Engine) -> PoolGuard:
+    guard = _guards.get(engine)
     if guard is None:
-        guard = _guards[engine.sync_engine] = PoolGuard(engine.sync_engine)
+        guard = _guards[engine] = PoolGuard(engine)
     return guard
 
 
@@ -160,27 +160,36 @@ async def run(engine: AsyncEngine, statement: Callable[[asyncpg.Connection], Awa
     ``idempotent`` statement is tried once more on a fresh connection; a write is not (it may have committed), so it
     surfaces as a 503.
     """
+    # Checkout and check-in may have to open or close a connection, which SQLAlchemy's pool does through its
+    # greenlet bridge; so checkout, statement and check-in run in ONE greenlet, as SQLAlchemy's own ``run_sync``
+    # does — one greenlet per request instead of one per pool call (ADR 0018 step 15).
+    return await greenlet_spawn(_run_in_greenlet, engine.sync_engine, statement, idempotent)
+
+
+def _run_in_greenlet(engine: Engine, statement: Callable[[asyncpg.Connection], Awaitable[T]],
+                     idempotent: bool) -> T:
+    """:func:`run`'s body, inside SQLAlchemy's greenlet: the pool is called plainly, the statement is awaited with
+    ``await_`` (a cancellation arrives there as ``CancelledError``)."""
     for attempt in range(2):
-        # The pool's own connection, checked out without a SQLAlchemy Connection around it (that wrapper and its
-        # events cost 5 % of the list route's CPU); checkout and check-in run in SQLAlchemy's greenlet bridge
-        # because either may have to open or close a connection. A connection already closed, or older than
-        # the last one found dead, is replaced during checkout (PoolGuard).
-        proxied = await engine.raw_connection()
+        # The pool's own connection, without a SQLAlchemy Connection around it (that wrapper and its events cost
+        # 5 % of the list route's CPU). A connection already closed, or older than the last one found dead, is
+        # replaced during checkout (PoolGuard).
+        proxied = engine.raw_connection()
         try:
-            return await statement(proxied.driver_connection)
+            return await_(statement(proxied.driver_connection))
         except Exception as error:
             if not is_connection_lost(error):
                 raise
             _pool_guard(engine).connection_lost()  # every connection opened before it is replaced at its next checkout
-            await greenlet_spawn(proxied.invalidate, error)
+            proxied.invalidate(error)
             if not idempotent or attempt:
                 raise
         except BaseException:
             # Cancelled mid-statement: the protocol state is unknown, so the connection is not reused.
-            await greenlet_spawn(proxied.invalidate)
+            proxied.invalidate()
             raise
         finally:
-            await greenlet_spawn(proxied.close)  # back to the pool (an invalidated one is replaced there)
+            proxied.close()  # back to the pool (an invalidated one is replaced there)
     raise AssertionError("unreachable: the second attempt returns or raises")
 
 

@@ -142,8 +142,8 @@ async def test_a_connection_lost_mid_statement_retires_every_connection_opened_b
 
 
 async def test_waiting_for_a_connection_is_bounded_by_the_pool_timeout(settings: Settings) -> None:
-    """Requests wait for a free connection at run's gate, not in the pool; the wait still ends after
-    DATABASE_POOL_TIMEOUT with the pool's own TimeoutError, which the API answers 503."""
+    """Requests wait for a free connection in the pool; the wait ends after DATABASE_POOL_TIMEOUT with the pool's
+    own TimeoutError, which the API answers 503."""
     engine = create_engine(settings.model_copy(update={"database_pool_size": 1, "database_max_overflow": 0,
                                                        "database_pool_timeout": 0.5}))
     holding = asyncio.Event()
@@ -169,3 +169,37 @@ async def test_waiting_for_a_connection_is_bounded_by_the_pool_timeout(settings:
     assert is_database_unavailable(waited.value)
     assert still_held  # it gave up at the pool timeout, not when the held connection came back
     assert elapsed >= 0.45
+
+
+async def test_a_statement_cancelled_midway_never_returns_its_connection_to_the_pool(
+    settings: Settings, postgres: LocalPostgres
+) -> None:
+    """A request cancelled while its statement is on the wire (client gone, /health's timeout) leaves the
+    connection's protocol state unknown: it is discarded, and the next request gets a fresh one, never that one."""
+    engine = create_engine(settings.model_copy(update={"database_pool_size": 1, "database_max_overflow": 0}))
+    used: list[asyncpg.Connection] = []
+
+    async def slow(connection: asyncpg.Connection) -> object:
+        used.append(connection)
+        return await connection.fetchval("SELECT pg_sleep(30)")
+
+    async def which(connection: asyncpg.Connection) -> asyncpg.Connection:
+        return connection
+
+    try:
+        cancelled = asyncio.ensure_future(run(engine, slow, idempotent=True))
+        for _ in range(300):  # until the server is running it (bounded: 30 s)
+            if await admin(postgres, "SELECT pid FROM pg_stat_activity WHERE application_name = $1 "
+                                     "AND state = 'active' AND query LIKE 'SELECT pg_sleep%'", APPLICATION_NAME):
+                break
+            await asyncio.sleep(0.1)
+        cancelled.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await cancelled
+        checked_out = engine.sync_engine.pool.checkedout()
+        after = await run(engine, which, idempotent=True)
+    finally:
+        await engine.dispose()
+
+    assert len(used) == 1 and checked_out == 0
+    assert after is not used[0] and used[0].is_closed()  # the pool's only slot holds a new connection
