@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from typing import Any
 
 from uvicorn._types import ASGI3Application, ASGISendEvent
@@ -77,14 +78,21 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         """Every request's ``send`` checks the transport after waiting to write: once it is closing (the client reset,
         or this server closed it), the answer can reach no one and the request is disconnected — as ASGI says, its
         later sends are dropped and ``receive`` answers ``http.disconnect``. (uvicorn 0.54's private hook; pinned.)"""
-        deliver = cycle.send
+        # The wrapper holds the cycle weakly: stored on the cycle, a strong reference would make a reference cycle, and
+        # every finished request (its scope, headers, cycle: ~14 objects) would wait for the garbage collector instead
+        # of being freed on the spot — 60 µs of CPU per request under load (ADR 0018 step 18). The running task holds
+        # the cycle while the app can call ``send``.
+        transport, cycle_ref = self.transport, weakref.ref(cycle)
 
         async def send(message: ASGISendEvent) -> None:
-            if cycle.flow.write_paused and not cycle.disconnected:
-                await cycle.flow.drain()  # woken by connection_lost too: look at the transport after, not before
-            if self.transport.is_closing() and not cycle.response_complete:
-                cycle.disconnected = True
-            await deliver(message)
+            current = cycle_ref()
+            if current is None:  # the request's task is gone: nobody is left to answer
+                return
+            if current.flow.write_paused and not current.disconnected:
+                await current.flow.drain()  # woken by connection_lost too: look at the transport after, not before
+            if transport.is_closing() and not current.response_complete:
+                current.disconnected = True
+            await RequestResponseCycle.send(current, message)
 
         cycle.send = send  # type: ignore[method-assign]  # run_asgi hands the app ``self.send``
         super()._start_asgi_task(cycle, app)

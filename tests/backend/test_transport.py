@@ -9,6 +9,7 @@ attacker connects straight to the app from 127.0.0.2 — another loopback addres
 from __future__ import annotations
 
 import asyncio
+import gc
 import secrets
 import socket
 import time
@@ -17,10 +18,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from starlette.types import Receive, Scope, Send
+from uvicorn.config import Config
+from uvicorn.server import ServerState
 
 from backend.local.postgres import LocalPostgres
 from backend.local.rehearsal import ROOT
-from backend.transport import HEAD_TIMEOUT_SECONDS, MAX_HEAD_BYTES, REDACTED
+from backend.transport import HEAD_TIMEOUT_SECONDS, MAX_HEAD_BYTES, REDACTED, BoundedHttpToolsProtocol
 from tests.backend.conftest import WebProcess, api_for, make_settings, make_token, new_user_id, production_web, serve
 
 HUGE_HEADER_BYTES = 20 * 1024 * 1024
@@ -176,3 +180,60 @@ async def test_a_body_trickled_past_the_deadline_is_408_and_nothing_is_stored(
     assert response.json() == {"detail": "request body not received in time"}
     assert await user.tasks() == []
     assert (await user.create("on time")).status_code == 201
+
+
+class _RecordingTransport(asyncio.Transport):
+    """Stands in for uvloop's TCP transport: remembers what was written, nothing else."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.written = bytearray()
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        self.written += data
+
+    def is_closing(self) -> bool:
+        return False
+
+    def get_extra_info(self, name: str, default: object = None) -> object:
+        return {"peername": ("127.0.0.1", 40000), "sockname": ("127.0.0.1", 8000)}.get(name, default)
+
+    def pause_reading(self) -> None:
+        pass
+
+    def resume_reading(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.anyio
+async def test_a_finished_request_is_freed_at_once_not_left_to_the_garbage_collector() -> None:
+    """Each request's ``send`` wrapper must not tie the request into a reference cycle: a cycle leaves every finished
+    request (scope, headers, cycle) to the collector, which cost ~60 µs of CPU per request under load (ADR 0018
+    step 18). Served in process, 500 keep-alive requests leave no more cyclic garbage than uvicorn's own protocol."""
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"2")]})
+        await send({"type": "http.response.body", "body": b"[]"})
+
+    config = Config(app=app, access_log=False, proxy_headers=False)
+    config.load()
+    protocol = BoundedHttpToolsProtocol(config=config, server_state=ServerState(), app_state={})
+    transport = _RecordingTransport()
+    protocol.connection_made(transport)
+    requests = 500
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(requests):
+            protocol.data_received(b"GET /health HTTP/1.1\r\nHost: app\r\n\r\n")
+            while protocol.tasks:  # the request's task has answered and finished
+                await asyncio.sleep(0)
+        left_for_the_collector = gc.collect()
+    finally:
+        gc.enable()
+        protocol.connection_lost(None)
+    assert transport.written.count(b"HTTP/1.1 200 OK") == requests
+    assert left_for_the_collector < requests / 10, f"{left_for_the_collector} cyclic objects after {requests} requests"
