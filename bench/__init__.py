@@ -19,9 +19,9 @@ What it does (issue 5; spec SC-004; decisions in history/adr/0002, 0003 and 0018
 2. Throughput/latency with ``wrk --latency`` on ``GET /api/{user_id}/tasks`` (20 seeded tasks) and
    ``GET /health`` at 1, 16 and 64 connections, app and baseline interleaved (:mod:`bench.throughput`).
 3. Connection budget: the measured server's own ESTABLISHED sockets to the database port (``/proc``), with
-   ``pg_stat_activity`` and PgBouncer's ``SHOW POOLS`` beside them, sampled during every 64-connection run — the
-   baseline's too, so both sides of a ratio share the sampler's load, and the baseline's own count is reported
-   (:mod:`bench.connections`).
+   ``pg_stat_activity`` and PgBouncer's ``SHOW POOLS`` beside them, sampled in one extra 64-connection run of each
+   side after a cell's rounds — never during a round that counts for a ratio, since the sampler takes CPU from the
+   same cores; the baseline's own count is reported too (:mod:`bench.connections`).
 4. Cold start: Procfile start → first ``/health`` 200, median of several starts (:mod:`bench.coldstart`).
 5. Dropout: create+read-back load while PostgreSQL is stopped and started; status counts, lost writes, time to
    ``/health`` 200 (:mod:`bench.dropout`).

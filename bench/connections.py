@@ -37,7 +37,7 @@ FROM pg_stat_activity
 SERVER_STATES = ("sv_active", "sv_idle", "sv_used", "sv_tested", "sv_login")
 # The server's sockets are counted more often than the database is asked, but each count reads /proc/net/tcp and
 # tcp6, which the kernel writes by walking its whole connection hash (~4 ms each here): 5 counts per interval took
-# ~30 % of a core from the machine under test, 2 take ~10 % (and both sides of a ratio are sampled alike).
+# ~30 % of a core from the machine under test, 2 take ~17 % (and no round that counts for a ratio is sampled).
 SOCKET_SAMPLES_PER_INTERVAL = 2
 
 

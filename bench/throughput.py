@@ -3,10 +3,10 @@
 Each cell runs ``rounds`` interleaved pairs (baseline, app, then app, baseline …), so a machine that slows down during
 the run slows both sides of a ratio alike; the cell's ratio is the median round's. Next to each requests/s figure
 stands the CPU time the server's own processes spent per request (from /proc): on a machine shared with other jobs
-requests/s ratios swing by ±30 %, CPU per request barely moves. During every 64-connection run the connection
-sampler runs too — the budget is checked where it is most at risk — on both sides of a ratio alike: the sampler
-takes CPU from the same two cores (the kernel writes /proc/net/tcp by walking its whole connection table), and run
-beside the app only it lowered the app's side by 5–7 % (ADR 0018, step 17).
+requests/s ratios swing by ±30 %, CPU per request barely moves. The connection budget is checked where it is most
+at risk — at 64 connections — in one more run of each side after the cell's rounds, with the connection sampler
+beside it: the sampler takes CPU from the same two cores (the kernel writes /proc/net/tcp by walking its whole
+connection table), so it never runs during a round that counts for a ratio (ADR 0018, step 17).
 """
 
 from __future__ import annotations
@@ -54,6 +54,7 @@ class Cell:
     endpoint: str
     connections: int
     rounds: list[Round]
+    sampled: Round | None = None  # the extra run of each side with the connection sampler; not in the ratio
 
     @property
     def median_round(self) -> Round:
@@ -73,7 +74,9 @@ class Cell:
 
     @property
     def errors(self) -> int:
-        return sum(one.app.load.errors for one in self.rounds)
+        """The app's errors in every run of the cell, the sampled one included."""
+        runs = [*self.rounds, *([self.sampled] if self.sampled else [])]
+        return sum(one.app.load.errors for one in runs)
 
     @property
     def p99_ratio(self) -> float:
@@ -98,22 +101,25 @@ async def measure(wrk: str, server: Server, path: str, connections: int, seconds
     return Measured(load, used * 1000 / load.requests if pids and load.requests else None, peaks)
 
 
-async def measure_cell(wrk: str, app: Server, baseline: Server, endpoint: str, connections: int, seconds: int,
-                       token: str, sampler: Sampler | None, rounds: int) -> list[Round]:
+async def measure_cell(wrk: str, database_path: str, app: Server, baseline: Server, endpoint: str, connections: int,
+                       seconds: int, token: str, sampler: Sampler | None, rounds: int) -> Cell:
     headers = {"Authorization": f"Bearer {token}"}
     path = ENDPOINTS[endpoint]
-    sampled = sampler if connections == SAMPLED_CONNECTIONS else None
     found = []
     for number in range(rounds):
         # A B, then B A: a machine slowing down (or calming) across the cell does not favour either side.
         if number % 2 == 0:
-            base = await measure(wrk, baseline, path, connections, seconds, headers, "", sampled)
-            mine = await measure(wrk, app, path, connections, seconds, headers, "", sampled)
+            base = await measure(wrk, baseline, path, connections, seconds, headers)
+            mine = await measure(wrk, app, path, connections, seconds, headers)
         else:
-            mine = await measure(wrk, app, path, connections, seconds, headers, "", sampled)
-            base = await measure(wrk, baseline, path, connections, seconds, headers, "", sampled)
+            mine = await measure(wrk, app, path, connections, seconds, headers)
+            base = await measure(wrk, baseline, path, connections, seconds, headers)
         found.append(Round(mine, base))
-    return found
+    sampled = None
+    if sampler is not None and connections == SAMPLED_CONNECTIONS:
+        sampled = Round(await measure(wrk, app, path, connections, seconds, headers, "", sampler),
+                        await measure(wrk, baseline, path, connections, seconds, headers, "", sampler))
+    return Cell(database_path, endpoint, connections, found, sampled)
 
 
 def describe(measured: Measured) -> str:
@@ -128,17 +134,16 @@ async def measure_path(wrk: str, database_path: str, app: Server, baseline: Serv
     cells: list[Cell] = []
     for endpoint in endpoints:
         for connections in levels:
-            rounds = await measure_cell(wrk, app, baseline, endpoint, connections, seconds, token, sampler,
-                                        targeted(endpoint, connections))
-            cell = Cell(database_path, endpoint, connections, rounds)
+            cell = await measure_cell(wrk, database_path, app, baseline, endpoint, connections, seconds, token,
+                                      sampler, targeted(endpoint, connections))
             print(f"  {database_path:9} {endpoint:26} c={connections:<3} app {describe(cell.app)}  baseline "
                   f"{describe(cell.baseline)}  ratio {cell.ratio:.2f} "
-                  f"({', '.join(f'{one.ratio:.2f}' for one in rounds)})  errors {cell.errors}", flush=True)
+                  f"({', '.join(f'{one.ratio:.2f}' for one in cell.rounds)})  errors {cell.errors}", flush=True)
             cells.append(cell)
     return cells
 
 
 def sampled_peaks(cells: list[Cell], side: str) -> list[ConnectionPeaks]:
-    """The connection samples taken during one side's (``"app"`` or ``"baseline"``) runs of these cells."""
-    return [peaks for cell in cells for one in cell.rounds
-            if (peaks := getattr(one, side).peaks) is not None]
+    """The connection samples taken during one side's (``"app"`` or ``"baseline"``) sampled runs of these cells."""
+    return [peaks for cell in cells if cell.sampled is not None
+            if (peaks := getattr(cell.sampled, side).peaks) is not None]

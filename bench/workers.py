@@ -1,7 +1,7 @@
 """One worker against two (issue 12 target 4): the same replica budget (DATABASE_MAX_CONNECTIONS) shared by
-WEB_CONCURRENCY=2 workers, interleaved on the task list at 64 connections, the connections sampled during both
-sides' runs (the two workers' are the budget's figure), and each process's resident memory once the load is over
-(target 6).
+WEB_CONCURRENCY=2 workers, interleaved on the task list at 64 connections; then one more run of the two workers
+with the connection sampler beside it (the budget's figure; kept out of the ratio's rounds, as in
+:mod:`bench.throughput`), and each process's resident memory once the load is over (target 6).
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ TASKS = ENDPOINTS["GET /api/{user_id}/tasks"]
 @dataclass
 class WorkersResult:
     pairs: list[tuple[Measured, Measured]] = field(default_factory=list)  # (one worker, two workers)
+    sampled: Measured | None = None  # the two workers' extra run with the connection sampler
 
     @property
     def peaks(self) -> list[ConnectionPeaks]:
-        """The connection samples of the two-worker runs."""
-        return [double.peaks for _, double in self.pairs if double.peaks is not None]
+        return [self.sampled.peaks] if self.sampled is not None and self.sampled.peaks is not None else []
 
 
 async def measure_workers(wrk: str, one: Server, two: Server, token: str, seconds: int, rounds: int,
@@ -33,12 +33,13 @@ async def measure_workers(wrk: str, one: Server, two: Server, token: str, second
     result = WorkersResult()
     for number in range(rounds):
         if number % 2 == 0:  # A B, then B A, as bench.throughput's cells
-            single = await measure(wrk, one, TASKS, SAMPLED_CONNECTIONS, seconds, headers, "", sampler)
-            double = await measure(wrk, two, TASKS, SAMPLED_CONNECTIONS, seconds, headers, "", sampler)
+            single = await measure(wrk, one, TASKS, SAMPLED_CONNECTIONS, seconds, headers)
+            double = await measure(wrk, two, TASKS, SAMPLED_CONNECTIONS, seconds, headers)
         else:
-            double = await measure(wrk, two, TASKS, SAMPLED_CONNECTIONS, seconds, headers, "", sampler)
-            single = await measure(wrk, one, TASKS, SAMPLED_CONNECTIONS, seconds, headers, "", sampler)
+            double = await measure(wrk, two, TASKS, SAMPLED_CONNECTIONS, seconds, headers)
+            single = await measure(wrk, one, TASKS, SAMPLED_CONNECTIONS, seconds, headers)
         result.pairs.append((single, double))
+    result.sampled = await measure(wrk, two, TASKS, SAMPLED_CONNECTIONS, seconds, headers, "", sampler)
     return result
 
 
