@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import statistics
 import tempfile
 from pathlib import Path
@@ -20,7 +21,7 @@ from unittest import mock
 from backend.local.rehearsal import Rehearsal
 from bench import services
 from bench.services import bench_token, seed_tasks, start_app
-from bench.throughput import ENDPOINTS, measure
+from bench.throughput import ENDPOINTS, interleaved, measure
 from bench.wrk import ensure_wrk
 
 
@@ -33,12 +34,15 @@ async def _rounds(wrk: str, servers: list[services.Server], rounds: int, seconds
     headers = {"Authorization": f"Bearer {token}"}
     path = ENDPOINTS["GET /api/{user_id}/tasks"]
     found: dict[str, list[tuple[float, float]]] = {server.label: [] for server in servers}
+
+    async def one_run(number: int, server: services.Server) -> None:
+        measured = await measure(wrk, server, path, 64, seconds, headers)
+        found[server.label].append((measured.load.requests_per_second, measured.cpu_ms or 0.0))
+        print(f"round {number + 1} {server.label}: {measured.load.requests_per_second:.0f} req/s, "
+              f"CPU {measured.cpu_ms or 0:.3f} ms/req, errors {measured.load.errors}", flush=True)
+
     for number in range(rounds):
-        for server in servers if number % 2 == 0 else servers[::-1]:
-            measured = await measure(wrk, server, path, 64, seconds, headers)
-            found[server.label].append((measured.load.requests_per_second, measured.cpu_ms or 0.0))
-            print(f"round {number + 1} {server.label}: {measured.load.requests_per_second:.0f} req/s, "
-                  f"CPU {measured.cpu_ms or 0:.3f} ms/req, errors {measured.load.errors}", flush=True)
+        await interleaved(number, *(functools.partial(one_run, number, server) for server in servers))
     for label, values in found.items():
         print(f"{label}: median {statistics.median(v[0] for v in values):.0f} req/s, "
               f"CPU median {statistics.median(v[1] for v in values):.3f} ms/req "

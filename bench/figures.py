@@ -116,8 +116,8 @@ def connection_rows(label: str, peaks: ConnectionPeaks, app_limit: int, pgbounce
 
 
 def baseline_connection_row(label: str, peaks: ConnectionPeaks, app_limit: int) -> Row:
-    """The baseline's own connections, sampled as the app's are (the sampler runs on both sides of a ratio): it holds
-    the same budget, so the ratio compares like with like."""
+    """The baseline's own connections, sampled as the app's are (in an extra run, outside the ratio's rounds): it
+    holds the same budget, so the ratio compares like with like."""
     own = peaks.app_sockets
     return Row(f"Baseline connections during its sampled 64-conn runs, {label} (its ESTABLISHED sockets, /proc, "
                f"{peaks.socket_samples} samples)", f"max {own if own is not None else 'n/a'}",

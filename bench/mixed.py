@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import asyncpg
 
 from bench.services import Server, bench_token, seed_tasks
-from bench.throughput import Measured, Round, measure
+from bench.throughput import Measured, Round, interleaved, measure
 
 MIXED_CONNECTIONS = 64
 SEEDED = 20
@@ -82,12 +82,7 @@ async def measure_mixed(wrk: str, app: Server, baseline: Server, secret: str, po
         return measured, max(0, measured.load.created - stored)
 
     for number in range(rounds):
-        if number % 2 == 0:  # A B, then B A, as bench.throughput's cells
-            base, base_lost = await run(baseline)
-            measured, lost = await run(app)
-        else:
-            measured, lost = await run(app)
-            base, base_lost = await run(baseline)
+        (base, base_lost), (measured, lost) = await interleaved(number, lambda: run(baseline), lambda: run(app))
         result.rounds.append(Round(measured, base))
         result.acknowledged += measured.load.created
         result.lost += lost

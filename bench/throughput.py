@@ -15,6 +15,7 @@ import asyncio
 import statistics
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from bench.connections import ConnectionPeaks
 from bench.cpu import cpu_seconds
@@ -23,6 +24,7 @@ from bench.wrk import LoadResult, run_wrk
 
 ENDPOINTS = {"GET /api/{user_id}/tasks": f"/api/{USER_ID}/tasks", "GET /health": "/health"}
 SAMPLED_CONNECTIONS = 64
+T = TypeVar("T")
 
 Sampler = Callable[[Server, asyncio.Event], Awaitable[ConnectionPeaks]]  # counts that server's connections until set
 
@@ -85,6 +87,17 @@ class Cell:
         return statistics.median(one.app.load.p99_ms for one in self.rounds) / base if base else 0.0
 
 
+async def interleaved(number: int, *runs: Callable[[], Awaitable[T]]) -> list[T]:
+    """Round ``number`` of an interleaved comparison: the runs in their order in even rounds, in reverse in odd ones
+    (A B, then B A), so a machine slowing down or calming across the rounds favours no side. The results come back
+    in the runs' order whatever the round."""
+    order = range(len(runs)) if number % 2 == 0 else range(len(runs) - 1, -1, -1)
+    results: dict[int, T] = {}
+    for index in order:
+        results[index] = await runs[index]()
+    return [results[index] for index in range(len(runs))]
+
+
 async def measure(wrk: str, server: Server, path: str, connections: int, seconds: int, headers: dict[str, str],
                   workload: str = "", sampler: Sampler | None = None) -> Measured:
     """One wrk run, the server's CPU time around it, and (when given) the connection sampler during it."""
@@ -107,13 +120,8 @@ async def measure_cell(wrk: str, database_path: str, app: Server, baseline: Serv
     path = ENDPOINTS[endpoint]
     found = []
     for number in range(rounds):
-        # A B, then B A: a machine slowing down (or calming) across the cell does not favour either side.
-        if number % 2 == 0:
-            base = await measure(wrk, baseline, path, connections, seconds, headers)
-            mine = await measure(wrk, app, path, connections, seconds, headers)
-        else:
-            mine = await measure(wrk, app, path, connections, seconds, headers)
-            base = await measure(wrk, baseline, path, connections, seconds, headers)
+        base, mine = await interleaved(number, lambda: measure(wrk, baseline, path, connections, seconds, headers),
+                                       lambda: measure(wrk, app, path, connections, seconds, headers))
         found.append(Round(mine, base))
     sampled = None
     if sampler is not None and connections == SAMPLED_CONNECTIONS:

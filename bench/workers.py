@@ -12,7 +12,7 @@ from backend.local.procfs import command_line
 from bench.connections import ConnectionPeaks
 from bench.cpu import rss_mib
 from bench.services import Server
-from bench.throughput import ENDPOINTS, SAMPLED_CONNECTIONS, Measured, Sampler, measure
+from bench.throughput import ENDPOINTS, SAMPLED_CONNECTIONS, Measured, Sampler, interleaved, measure
 
 TASKS = ENDPOINTS["GET /api/{user_id}/tasks"]
 
@@ -31,13 +31,12 @@ async def measure_workers(wrk: str, one: Server, two: Server, token: str, second
                           sampler: Sampler) -> WorkersResult:
     headers = {"Authorization": f"Bearer {token}"}
     result = WorkersResult()
+
+    async def run(server: Server) -> Measured:
+        return await measure(wrk, server, TASKS, SAMPLED_CONNECTIONS, seconds, headers)
+
     for number in range(rounds):
-        if number % 2 == 0:  # A B, then B A, as bench.throughput's cells
-            single = await measure(wrk, one, TASKS, SAMPLED_CONNECTIONS, seconds, headers)
-            double = await measure(wrk, two, TASKS, SAMPLED_CONNECTIONS, seconds, headers)
-        else:
-            double = await measure(wrk, two, TASKS, SAMPLED_CONNECTIONS, seconds, headers)
-            single = await measure(wrk, one, TASKS, SAMPLED_CONNECTIONS, seconds, headers)
+        single, double = await interleaved(number, lambda: run(one), lambda: run(two))
         result.pairs.append((single, double))
     result.sampled = await measure(wrk, two, TASKS, SAMPLED_CONNECTIONS, seconds, headers, "", sampler)
     return result
