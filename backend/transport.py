@@ -80,7 +80,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         later sends are dropped and ``receive`` answers ``http.disconnect``. (uvicorn 0.54's private hook; pinned.)"""
         # The wrapper holds the cycle weakly: stored on the cycle, a strong reference would make a reference cycle, and
         # every finished request (its scope, headers, cycle: ~14 objects) would wait for the garbage collector instead
-        # of being freed on the spot — 60 µs of CPU per request under load (ADR 0018 step 18). The running task holds
+        # of being freed on the spot — ~30 µs of CPU per request under load (ADR 0018 step 18). The running task holds
         # the cycle while the app can call ``send``.
         transport, cycle_ref = self.transport, weakref.ref(cycle)
 

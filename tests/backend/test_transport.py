@@ -211,7 +211,7 @@ class _RecordingTransport(asyncio.Transport):
 @pytest.mark.anyio
 async def test_a_finished_request_is_freed_at_once_not_left_to_the_garbage_collector() -> None:
     """Each request's ``send`` wrapper must not tie the request into a reference cycle: a cycle leaves every finished
-    request (scope, headers, cycle) to the collector, which cost ~60 µs of CPU per request under load (ADR 0018
+    request (scope, headers, cycle) to the collector, which cost ~30 µs of CPU per request under load (ADR 0018
     step 18). Served in process, 500 keep-alive requests leave no more cyclic garbage than uvicorn's own protocol."""
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
